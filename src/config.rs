@@ -1,0 +1,84 @@
+//! Settings from command-line flags and the environment (one clap struct per command).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::app::DemoLatency;
+
+/// The `braid` command line.
+#[derive(Debug, Parser)]
+#[command(name = "braid", version, about = "A streaming server-side-rendering web server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What the binary does.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the Acme dashboard and the /bench pages (creates, migrates and seeds the database).
+    Serve(ServeConfig),
+    /// Create, migrate or seed the SQLite database.
+    Db(crate::db::cli::DbArgs),
+    /// Drive HTTP/1.1 load at a URL and report time to first byte and section arrivals.
+    Load(crate::load::LoadArgs),
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Settings of `braid serve`.
+#[derive(Debug, Clone, Parser)]
+pub struct ServeConfig {
+    /// Address to listen on. Use 0.0.0.0:3000 to accept connections from other machines.
+    #[arg(long, env = "BRAID_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// SQLite database file; created, migrated and seeded on first start.
+    #[arg(long, env = "BRAID_DATABASE", default_value = "data/braid.sqlite3")]
+    pub database: PathBuf,
+
+    /// Customers to seed when the database is new.
+    #[arg(long, env = "BRAID_SEED_CUSTOMERS", default_value_t = 200)]
+    pub seed_customers: u32,
+
+    /// Invoices to seed when the database is new.
+    #[arg(long, env = "BRAID_SEED_INVOICES", default_value_t = 20_000)]
+    pub seed_invoices: u32,
+
+    /// Artificial latency per dashboard section in milliseconds, to watch sections arrive,
+    /// e.g. `revenue=2000,latest=800`. Off by default.
+    #[arg(long, env = "BRAID_DEMO_LATENCY", default_value = "")]
+    pub demo_latency: DemoLatency,
+
+    /// Deadline of a whole page: sections still pending get their timeout view and the
+    /// document ends. Longer than any section timeout.
+    #[arg(long, env = "BRAID_PAGE_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub page_deadline: Duration,
+
+    /// Default timeout of one section, counted from when the request arrived.
+    #[arg(long, env = "BRAID_SECTION_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub section_timeout: Duration,
+
+    /// On SIGTERM/SIGINT, how long in-flight streams may run before their pending sections
+    /// get timeout views and the server exits.
+    #[arg(long, env = "BRAID_DRAIN_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub drain_deadline: Duration,
+
+    /// Log format; `RUST_LOG` sets the level (default `info`).
+    #[arg(long, env = "BRAID_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Allow `?debug=timeline`, which reveals section names and timings to any client.
+    #[arg(long, env = "BRAID_DEBUG_TIMELINE", default_value_t = false)]
+    pub debug_timeline: bool,
+}

@@ -1,0 +1,1 @@
+//! One integration-test binary; each module under a one-line comment.
