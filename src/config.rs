@@ -10,7 +10,11 @@ use crate::app::DemoLatency;
 
 /// The `braid` command line.
 #[derive(Debug, Parser)]
-#[command(name = "braid", version, about = "A streaming server-side-rendering web server")]
+#[command(
+    name = "braid",
+    version,
+    about = "A streaming server-side-rendering web server"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -1,6 +1,202 @@
-//! Router, middleware and graceful shutdown. (Being written.)
+//! The HTTP server: accept loop, middleware (trace, compression) and graceful shutdown.
+//!
+//! `run` takes a bound `TcpListener` and the future that says when to stop, so the binary
+//! passes Ctrl+C/SIGTERM and tests pass their own signal on a port-0 listener.
 
-/// Serves until SIGINT/SIGTERM.
-pub async fn serve(_config: crate::config::ServeConfig) -> anyhow::Result<()> {
-    anyhow::bail!("not yet built")
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::{LogFormat, ServeConfig};
+use crate::stream::{Engine, EngineConfig};
+
+/// How the server treats connections.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// After the shutdown signal, how long in-flight streams may run before their pending
+    /// sections get timeout views.
+    pub drain_deadline: Duration,
+    /// A client must send its request headers within this time (stops slowloris clients).
+    pub header_read_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            drain_deadline: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `braid serve`: opens the database, builds the app and serves until SIGINT or SIGTERM.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    init_tracing(config.log_format);
+    let engine = Engine::new(EngineConfig {
+        page_deadline: config.page_deadline,
+        section_timeout: config.section_timeout,
+        debug_timeline: config.debug_timeline,
+    });
+    let state = crate::app::AppState::open(&config, engine.clone()).await?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    let options = ServerOptions {
+        drain_deadline: config.drain_deadline,
+        ..ServerOptions::default()
+    };
+    run(
+        listener,
+        crate::app::router(state),
+        engine,
+        options,
+        shutdown_signal(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds the middleware every response goes through.
+///
+/// Compression flushes whatever it holds each time the body is pending
+/// (async-compression ≥ 0.4.31), so every streamed chunk still reaches the client on time.
+pub fn with_middleware(router: Router) -> Router {
+    router
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves `router` (with [`with_middleware`]) on `listener` until `shutdown` resolves, then
+/// drains: no new connections, in-flight streams finish, and at the drain deadline the engine
+/// ends every stream that is still open.
+pub async fn run(
+    listener: TcpListener,
+    router: Router,
+    engine: Engine,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let service = with_middleware(router);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(error) => {
+                    accept_failed(error).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Each chunk is a small write that must leave now, not wait for Nagle's algorithm.
+        let _ = stream.set_nodelay(true);
+        let connection = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                TowerToHyperService::new(service.clone()),
+            )
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    drain(graceful, engine, options.drain_deadline).await;
+    Ok(())
+}
+
+/// Waits for open connections to finish; past the deadline, ends every stream.
+async fn drain(graceful: GracefulShutdown, engine: Engine, deadline: Duration) {
+    tracing::info!(
+        streams = engine.streams_in_flight(),
+        "shutting down: draining connections"
+    );
+    let drained = graceful.shutdown();
+    tokio::pin!(drained);
+    if tokio::time::timeout(deadline, &mut drained).await.is_ok() {
+        return;
+    }
+    tracing::warn!(
+        streams = engine.streams_in_flight(),
+        "drain deadline passed: ending open streams"
+    );
+    engine.end_all_streams();
+    // Ended streams send their last bytes at once; this ceiling only covers dead peers.
+    if tokio::time::timeout(Duration::from_secs(5), drained)
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not close; exiting anyway");
+    }
+}
+
+/// Accept errors are mostly per-connection (reset before accept) or a full file table;
+/// the latter resolves as connections close, so wait a little instead of spinning.
+async fn accept_failed(error: io::Error) {
+    tracing::warn!(%error, "accept failed");
+    if !matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+    ) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Resolves on Ctrl+C or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl+C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
 }

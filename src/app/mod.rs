@@ -1,14 +1,38 @@
-//! The Acme invoices dashboard and the /bench pages, on the engine's public API. (Being written.)
+//! The Acme invoices dashboard and the `/bench` pages, built on `stream`'s public API alone.
 
-use std::str::FromStr;
+mod latency;
+pub mod pages;
+mod routes;
 
-/// Artificial latency per section name, in milliseconds (`revenue=2000,latest=800`).
-#[derive(Debug, Clone, Default)]
-pub struct DemoLatency(pub Vec<(String, u64)>);
+use axum::extract::FromRef;
 
-impl FromStr for DemoLatency {
-    type Err = String;
-    fn from_str(_s: &str) -> Result<Self, Self::Err> {
-        Ok(Self::default())
+use crate::config::ServeConfig;
+use crate::stream::Engine;
+
+pub use latency::DemoLatency;
+pub use routes::router;
+
+/// What every handler can reach: the engine and the demo's settings. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The streaming engine (the `Page` extractor finds it here).
+    pub engine: Engine,
+    /// Artificial latency per section, to watch the page fill in.
+    pub latency: DemoLatency,
+}
+
+impl AppState {
+    /// Builds the state of `braid serve`.
+    pub async fn open(config: &ServeConfig, engine: Engine) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            engine,
+            latency: config.demo_latency.clone(),
+        })
+    }
+}
+
+impl FromRef<AppState> for Engine {
+    fn from_ref(state: &AppState) -> Engine {
+        state.engine.clone()
     }
 }

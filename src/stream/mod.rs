@@ -1,1 +1,33 @@
-//! The streaming engine. (Being written.)
+//! The streaming engine: a page is a shell plus sections; the shell is flushed at once and
+//! each section streams in as its producer resolves.
+//!
+//! This module knows HTML, futures and HTTP, and nothing of invoices or SQL: the demo in
+//! `app` uses only what is exported here.
+//!
+//! - [`Page`] (the axum extractor) registers [`Slot`]s with `page.section(fallback, producer)`
+//!   and shared [`Resource`]s, then `page.render(Shell { head, body })`.
+//! - [`Engine`] holds the settings, the live counters and the drain signal; it lives in the
+//!   router state.
+//! - [`Mode`] is chosen per request: out-of-order (default), in-order, or blocking.
+//!
+//! The bytes on the wire are described in `stream/docs/wire-format.md`.
+
+#![warn(missing_docs)]
+
+mod engine;
+mod mode;
+mod page;
+mod protocol;
+mod render;
+mod resource;
+mod section;
+mod timing;
+
+pub use engine::{Engine, EngineConfig};
+pub use mode::{Mode, UnknownMode, is_crawler};
+pub use page::{Page, PageRejection, Scope, Shell};
+pub use resource::{Resource, ResourceError};
+pub use section::{
+    ErrorId, ErrorView, OutcomeKind, Slot, default_error_view, default_timeout_view,
+};
+pub use timing::SectionTiming;

@@ -1,0 +1,3 @@
+//! One module per page; each exposes its own `router()`.
+
+pub mod bench;

@@ -1,0 +1,384 @@
+//! The per-request page: registers sections and resources, and is the axum extractor.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use axum::extract::{FromRef, FromRequestParts, MatchedPath};
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{StatusCode, Uri, header};
+use maud::Markup;
+use tokio::task::AbortHandle;
+
+use super::engine::Engine;
+use super::mode::{Mode, UnknownMode};
+use super::protocol::SlotMarker;
+use super::resource::Resource;
+use super::section::{SectionEntry, SectionState, Slot, settle};
+
+/// The page's document: what goes in `<head>` (title, stylesheets) and the `<body>` markup with
+/// its slots. braid writes the doctype, `<html>`, the charset and viewport tags, the swap
+/// runtime and the closing tags.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    /// Markup inside `<head>`, after braid's own meta tags.
+    pub head: Markup,
+    /// Markup inside `<body>`: layout, navigation and the sections' slots.
+    pub body: Markup,
+}
+
+/// One request's page: the axum extractor that owns the request's sections.
+///
+/// `page.section(fallback, producer)` starts the producer at once and returns its [`Slot`];
+/// `page.resource(future)` starts a value several sections can share; `page.render(shell)`
+/// turns the shell and the sections into the streamed response. Dropping the `Page` without
+/// rendering it (an early `return` with a 404, say) cancels everything it started.
+///
+/// The extractor reads the streaming [`Mode`] from `?stream=` and the user agent, makes the
+/// CSP nonce, and finds the [`Engine`] in the router state through `FromRef`.
+///
+/// # Examples
+///
+/// ```
+/// use axum::{Router, routing::get, response::Response};
+/// use braid::stream::{Engine, Page, Shell};
+/// use maud::html;
+///
+/// async fn hello(page: Page) -> Response {
+///     let greeting = page.section(html! { p { "Loading…" } }, async {
+///         Ok::<_, std::convert::Infallible>(html! { p { "Hello!" } })
+///     });
+///     page.render(Shell { head: html! { title { "Hello" } }, body: html! { main { (greeting) } } })
+/// }
+///
+/// let app: Router = Router::new().route("/", get(hello)).with_state(Engine::default());
+/// ```
+pub struct Page {
+    scope: Scope,
+    /// Cleared by `render`, which hands the duty to cancel to the response body.
+    cancel_on_drop: bool,
+}
+
+/// A handle to register more sections and resources on the same page, for instance from
+/// inside a producer (nested sections). Cheap to clone; it does not keep work alive: once the
+/// response is dropped, new registrations are cancelled at once.
+#[derive(Clone)]
+pub struct Scope {
+    shared: Arc<PageShared>,
+}
+
+pub(crate) struct PageShared {
+    pub(crate) engine: Engine,
+    pub(crate) mode: Mode,
+    pub(crate) nonce: String,
+    pub(crate) marker: SlotMarker,
+    pub(crate) started: Instant,
+    pub(crate) name: Cow<'static, str>,
+    /// The request's path and query, to link to the in-order version for readers without
+    /// JavaScript.
+    pub(crate) uri: Option<Uri>,
+    pub(crate) timeline: bool,
+    /// A std mutex: nothing is awaited while it is held and every critical section is a
+    /// push or a field update, so an async mutex would only add cost.
+    registry: Mutex<Registry>,
+}
+
+/// The sections and tasks of one page.
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub(crate) sections: Vec<SectionEntry>,
+    tasks: Vec<AbortHandle>,
+    closed: bool,
+}
+
+impl fmt::Debug for Page {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Page")
+            .field("name", &self.scope.shared.name)
+            .field("mode", &self.scope.shared.mode)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scope")
+            .field("page", &self.shared.name)
+            .finish()
+    }
+}
+
+impl Page {
+    /// A page outside of axum's extractor, e.g. in tests or another framework.
+    pub fn new(engine: &Engine, mode: Mode) -> Page {
+        let nonce = format!("{:032x}", rand::random::<u128>());
+        let shared = PageShared {
+            engine: engine.clone(),
+            mode,
+            marker: SlotMarker::new(&nonce),
+            nonce,
+            started: Instant::now(),
+            name: Cow::Borrowed("page"),
+            uri: None,
+            timeline: false,
+            registry: Mutex::new(Registry::default()),
+        };
+        Page {
+            scope: Scope {
+                shared: Arc::new(shared),
+            },
+            cancel_on_drop: true,
+        }
+    }
+
+    fn shared_mut(&mut self) -> Option<&mut PageShared> {
+        Arc::get_mut(&mut self.scope.shared)
+    }
+
+    /// Names the page in logs and metrics (the extractor uses the matched route).
+    pub fn with_name(mut self, name: impl Into<Cow<'static, str>>) -> Page {
+        if let Some(shared) = self.shared_mut() {
+            shared.name = name.into();
+        }
+        self
+    }
+
+    fn with_request(mut self, uri: Uri, timeline: bool) -> Page {
+        if let Some(shared) = self.shared_mut() {
+            shared.uri = Some(uri);
+            shared.timeline = timeline;
+        }
+        self
+    }
+
+    /// How this response streams.
+    pub fn mode(&self) -> Mode {
+        self.scope.shared.mode
+    }
+
+    /// The CSP nonce of this response, for any inline `<script nonce=…>` of the page's own.
+    pub fn nonce(&self) -> &str {
+        &self.scope.shared.nonce
+    }
+
+    /// A handle that can register sections later, e.g. moved into a producer.
+    pub fn scope(&self) -> Scope {
+        self.scope.clone()
+    }
+
+    /// Registers a section and starts its producer now; see [`Scope::section`].
+    pub fn section<F, E>(&self, fallback: Markup, producer: F) -> Slot
+    where
+        F: Future<Output = Result<Markup, E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        self.scope.section(fallback, producer)
+    }
+
+    /// Starts a shared value now; see [`Scope::resource`].
+    pub fn resource<T, E, F>(&self, producer: F) -> Resource<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Clone + Send + Sync + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        self.scope.resource(producer)
+    }
+
+    /// Turns the shell and the sections into the streamed `200 OK` response.
+    ///
+    /// Returns at once: the body is produced as the client reads it. To send another status
+    /// (a 404 page that still has sections), wrap it: `(StatusCode::NOT_FOUND, page.render(..))`.
+    pub fn render(mut self, shell: Shell) -> Response {
+        self.cancel_on_drop = false;
+        super::render::respond(self.scope.shared.clone(), shell)
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        if self.cancel_on_drop {
+            self.scope.shared.cancel_all();
+        }
+    }
+}
+
+/// Polls a future once without a real waker: a producer that never waits (data already at
+/// hand) settles here, and the page avoids spawning a task for it. A pending future has
+/// registered a no-op waker; it registers the real one when its task polls it next, as
+/// every future must on each poll.
+pub(crate) fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    let mut context = Context::from_waker(Waker::noop());
+    Pin::new(future).poll(&mut context)
+}
+
+impl Scope {
+    /// Registers a section: `producer` starts now (on its own task unless it is already
+    /// complete) and its [`Slot`] marks where it goes in the markup.
+    ///
+    /// The producer's `Err`, a panic, or its timeout renders the section's error or timeout
+    /// view; the page still completes with every other section.
+    pub fn section<F, E>(&self, fallback: Markup, producer: F) -> Slot
+    where
+        F: Future<Output = Result<Markup, E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        let mut task = Box::pin(settle(producer, self.shared.engine.live_producer()));
+        let settled = poll_once(&mut task);
+        let mut registry = self.shared.lock();
+        let id = registry.sections.len() as u32;
+        let state = match settled {
+            Poll::Ready(outcome) => SectionState::Settled(outcome),
+            Poll::Pending => match registry.spawn(task) {
+                Some(handle) => SectionState::Running(handle),
+                None => SectionState::Settled(super::section::Outcome::TimedOut),
+            },
+        };
+        registry.sections.push(SectionEntry {
+            name: Cow::Owned(format!("section-{id}")),
+            fallback: fallback.into_string(),
+            registered_at: Instant::now(),
+            timeout: self.shared.engine.config().section_timeout,
+            on_error: None,
+            on_timeout: None,
+            state,
+        });
+        drop(registry);
+        Slot::new(self.clone(), id)
+    }
+
+    /// Starts a value that several sections can await ([`Resource::get`]); it runs once, on
+    /// its own task, whether or not anyone awaits it yet. Sections that do not await it never
+    /// wait for it.
+    pub fn resource<T, E, F>(&self, producer: F) -> Resource<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Clone + Send + Sync + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        Resource::start(self, producer)
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.shared.engine
+    }
+
+    /// Spawns a page task unless the page is already gone; `None` means cancelled.
+    pub(crate) fn spawn<F>(&self, task: F) -> Option<tokio::task::JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.lock().spawn(task)
+    }
+
+    pub(crate) fn with_entry(&self, id: u32, change: impl FnOnce(&mut SectionEntry)) {
+        if let Some(entry) = self.shared.lock().sections.get_mut(id as usize) {
+            change(entry);
+        }
+    }
+
+    pub(crate) fn write_marker(&self, buffer: &mut String, id: u32) {
+        self.shared.marker.write(buffer, id);
+    }
+}
+
+impl Registry {
+    fn spawn<F>(&mut self, task: F) -> Option<tokio::task::JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        if self.closed {
+            return None;
+        }
+        let handle = tokio::spawn(task);
+        self.tasks.push(handle.abort_handle());
+        Some(handle)
+    }
+}
+
+impl PageShared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Registry> {
+        // A panic while holding this lock can only come from braid's own short critical
+        // sections; the data stays consistent, so carry on with it.
+        self.registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Aborts every task of the page and refuses new ones.
+    pub(crate) fn cancel_all(&self) {
+        let tasks = {
+            let mut registry = self.lock();
+            registry.closed = true;
+            std::mem::take(&mut registry.tasks)
+        };
+        for task in tasks {
+            task.abort();
+        }
+    }
+}
+
+/// `?stream=` named no known mode: a `400 Bad Request` naming the choices.
+#[derive(Debug)]
+pub struct PageRejection(UnknownMode);
+
+impl IntoResponse for PageRejection {
+    fn into_response(self) -> Response {
+        (StatusCode::BAD_REQUEST, self.0.to_string()).into_response()
+    }
+}
+
+impl<S> FromRequestParts<S> for Page
+where
+    Engine: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let engine = Engine::from_ref(state);
+        let params = QueryFlags::parse(parts.uri.query());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok());
+        let mode = Mode::select(params.stream.as_deref(), user_agent).map_err(PageRejection)?;
+        let name = match parts.extensions.get::<MatchedPath>() {
+            Some(path) => path.as_str().to_owned(),
+            None => parts.uri.path().to_owned(),
+        };
+        let timeline = params.timeline && engine.config().debug_timeline;
+        Ok(Page::new(&engine, mode)
+            .with_name(name)
+            .with_request(parts.uri.clone(), timeline))
+    }
+}
+
+/// The query parameters the engine itself reads.
+#[derive(Debug, Default)]
+struct QueryFlags {
+    stream: Option<String>,
+    timeline: bool,
+}
+
+impl QueryFlags {
+    fn parse(query: Option<&str>) -> QueryFlags {
+        let mut flags = QueryFlags::default();
+        let Some(query) = query else { return flags };
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
+                "stream" => flags.stream = Some(value.into_owned()),
+                "debug" => flags.timeline = value == "timeline",
+                _ => {}
+            }
+        }
+        flags
+    }
+}

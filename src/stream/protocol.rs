@@ -1,0 +1,157 @@
+//! The exact bytes of the wire format: slot markers, chunk framing and the swap runtime.
+#![doc = include_str!("docs/wire-format.md")]
+
+use std::fmt::Write;
+
+/// The swap runtime, defined once in the shell's `<head>` in out-of-order mode.
+///
+/// Readable on purpose (it is about 500 bytes either way): see `docs/wire-format.md`.
+pub(crate) const SWAP_RUNTIME: &str = concat!(
+    "function $b(i){",
+    "var d=document,s=d.getElementById(\"b:\"+i),t=d.getElementById(\"c:\"+i),",
+    "c=d.currentScript,e=\"/b:\"+i;",
+    "if(c)c.remove();",
+    "if(!s||!t)return;",
+    "var p=s.parentNode,n=s.nextSibling;",
+    "while(n&&!(n.nodeType===8&&n.data===e)){var x=n.nextSibling;p.removeChild(n);n=x}",
+    "p.insertBefore(t.content,s);",
+    "if(n)p.removeChild(n);",
+    "p.removeChild(s);t.remove();",
+    "p.dispatchEvent(new CustomEvent(\"braid:swap\",{bubbles:true,detail:{id:i}}))}"
+);
+
+/// Closes the document after the last section.
+pub(crate) const DOCUMENT_END: &str = "</body></html>";
+
+/// Writes the placeholder of a pending section: start marker, fallback, end marker.
+pub(crate) fn write_placeholder(out: &mut String, id: u32, fallback: &str) {
+    let _ = write!(out, "<template id=\"b:{id}\"></template>");
+    out.push_str(fallback);
+    let _ = write!(out, "<!--/b:{id}-->");
+}
+
+/// Writes one resolved section: its HTML in a template, then the call that swaps it in.
+pub(crate) fn write_chunk(out: &mut String, id: u32, html: &str, nonce: &str) {
+    let _ = write!(out, "<template id=\"c:{id}\">");
+    out.push_str(html);
+    let _ = write!(
+        out,
+        "</template><script nonce=\"{nonce}\">$b({id})</script>"
+    );
+}
+
+/// Writes the start of the document up to and including `<body>`.
+///
+/// `runtime` is `Some((nonce, no_script_url))` in out-of-order mode: the swap runtime and a
+/// `<noscript>` redirect to the in-order version of the page for readers without JavaScript.
+pub(crate) fn write_document_start(out: &mut String, head: &str, runtime: Option<(&str, &str)>) {
+    out.push_str(concat!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    ));
+    out.push_str(head);
+    if let Some((nonce, no_script_url)) = runtime {
+        let _ = write!(out, "<script nonce=\"{nonce}\">{SWAP_RUNTIME}</script>");
+        let escaped = escape_attribute(no_script_url);
+        let _ = write!(
+            out,
+            "<noscript><meta http-equiv=\"refresh\" content=\"0; url={escaped}\"></noscript></head><body>\
+             <noscript><p class=\"braid-noscript\"><a href=\"{escaped}\">Show this page without JavaScript</a></p></noscript>"
+        );
+    } else {
+        out.push_str("</head><body>");
+    }
+}
+
+fn escape_attribute(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    let _ = maud::Escaper::new(&mut escaped).write_str(value);
+    escaped
+}
+
+/// Marks where a slot goes inside rendered markup until the renderer replaces it.
+///
+/// A slot renders as `\0` + the page's secret token + `:` + id + `\0`. The token is random
+/// per request, so no text that reaches the shell from outside (a query echoed in a form,
+/// a database row) can forge a slot.
+#[derive(Debug, Clone)]
+pub(crate) struct SlotMarker {
+    prefix: String,
+}
+
+impl SlotMarker {
+    pub(crate) fn new(token: &str) -> Self {
+        Self {
+            prefix: format!("\0{token}:"),
+        }
+    }
+
+    pub(crate) fn write(&self, out: &mut String, id: u32) {
+        out.push_str(&self.prefix);
+        let _ = write!(out, "{id}\0");
+    }
+
+    /// Finds the first slot marker in `html`: its byte range and section id.
+    pub(crate) fn find(&self, html: &str) -> Option<(std::ops::Range<usize>, u32)> {
+        let finder = memchr::memmem::Finder::new(self.prefix.as_bytes());
+        let mut from = 0;
+        while let Some(found) = finder.find(&html.as_bytes()[from..]) {
+            let start = from + found;
+            let digits_at = start + self.prefix.len();
+            let digits_end = html[digits_at..].find('\0').map(|end| digits_at + end);
+            if let Some(end) = digits_end {
+                if let Ok(id) = html[digits_at..end].parse::<u32>() {
+                    return Some((start..end + 1, id));
+                }
+            }
+            // Not a well-formed marker: it stays text.
+            from = digits_at;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_returns_the_first_marker_and_its_range() {
+        let marker = SlotMarker::new("tok");
+        let mut html = String::from("<p>a</p>");
+        marker.write(&mut html, 7);
+        html.push_str("<p>b</p>");
+        marker.write(&mut html, 8);
+        let (range, id) = marker.find(&html).unwrap();
+        assert_eq!((&html[..range.start], id), ("<p>a</p>", 7));
+        let rest = &html[range.end..];
+        let (range, id) = marker.find(rest).unwrap();
+        assert_eq!((&rest[..range.start], id), ("<p>b</p>", 8));
+        assert!(marker.find(&rest[range.end..]).is_none());
+    }
+
+    #[test]
+    fn forged_or_malformed_markers_are_text() {
+        let marker = SlotMarker::new("secret");
+        assert!(marker.find("x\0guess:1\0y").is_none());
+        assert!(marker.find("x\0secret:zz\0y").is_none());
+        assert!(marker.find("x\0secret:12").is_none());
+        assert_eq!(
+            marker.find("\0secret:\0secret:4\0").map(|(_, id)| id),
+            Some(4)
+        );
+    }
+
+    #[test]
+    fn chunk_and_placeholder_bytes() {
+        let mut out = String::new();
+        write_placeholder(&mut out, 3, "<i>…</i>");
+        assert_eq!(out, "<template id=\"b:3\"></template><i>…</i><!--/b:3-->");
+        out.clear();
+        write_chunk(&mut out, 3, "<b>x</b>", "N");
+        assert_eq!(
+            out,
+            "<template id=\"c:3\"><b>x</b></template><script nonce=\"N\">$b(3)</script>"
+        );
+    }
+}

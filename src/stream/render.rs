@@ -1,0 +1,354 @@
+//! Turns the shell and the page's sections into the response body stream, in each mode.
+//!
+//! The body is pulled by hyper: braid renders the next chunk only when the connection can take
+//! it, so a slow reader holds at most one chunk and the sections' results (backpressure), and
+//! dropping the body drops every pending producer.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use futures::stream::{FuturesUnordered, Stream, StreamExt};
+use http::{HeaderValue, header};
+use tokio::task::JoinHandle;
+use tokio::time::Sleep;
+use tokio_util::sync::WaitForCancellationFutureOwned;
+
+use super::engine::StreamInFlight;
+use super::mode::Mode;
+use super::page::{PageShared, Shell, poll_once};
+use super::protocol;
+use super::section::{Outcome, SectionState};
+use super::timing::SectionTiming;
+
+/// Builds the streamed response: headers now, body as the client reads.
+pub(crate) fn respond(page: Arc<PageShared>, shell: Shell) -> Response {
+    let csp = content_security_policy(&page.nonce);
+    let stream = PageStream::new(page, shell);
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-transform"),
+    );
+    // Tells nginx (and compatible proxies) not to buffer this response.
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    if let Ok(csp) = HeaderValue::try_from(csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+}
+
+fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// The body of one page response.
+struct PageStream {
+    page: Arc<PageShared>,
+    shell: Option<Shell>,
+    /// Markup still to be written, innermost last; each with the offset reached so far.
+    documents: Vec<(String, usize)>,
+    /// Out-of-order mode: every placed section still running.
+    pending: FuturesUnordered<Waiting>,
+    /// In-order and blocking modes: the section the document is paused at.
+    paused_at: Option<Waiting>,
+    /// Fires when the server's drain deadline passes; made on the first wait only.
+    drain: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    out: String,
+    timings: Vec<SectionTiming>,
+    finished: bool,
+    _in_flight: StreamInFlight,
+}
+
+/// What to do with a slot found in the markup.
+enum Placement {
+    /// Its HTML (or error/timeout view) is known: splice it in.
+    Ready(String),
+    /// Still running: show the fallback and wait.
+    Pending { fallback: String, waiting: Waiting },
+    /// Rendered twice or unknown: write nothing.
+    Missing,
+}
+
+impl PageStream {
+    fn new(page: Arc<PageShared>, shell: Shell) -> Self {
+        let in_flight = page.engine.stream_in_flight();
+        Self {
+            page,
+            shell: Some(shell),
+            documents: Vec::new(),
+            pending: FuturesUnordered::new(),
+            paused_at: None,
+            drain: None,
+            out: String::new(),
+            timings: Vec::new(),
+            finished: false,
+            _in_flight: in_flight,
+        }
+    }
+
+    fn start(&mut self, shell: Shell) {
+        let body = shell.body.into_string();
+        let head = shell.head.into_string();
+        self.out.reserve(body.len() + head.len() + 1024);
+        let no_script_url;
+        let runtime = if self.page.mode == Mode::OutOfOrder {
+            no_script_url = in_order_url(self.page.uri.as_ref());
+            Some((self.page.nonce.as_str(), no_script_url.as_str()))
+        } else {
+            None
+        };
+        protocol::write_document_start(&mut self.out, &head, runtime);
+        self.documents.push((body, 0));
+    }
+
+    /// Writes markup from the document stack into `self.out` until it ends, or, in the
+    /// sequential modes, until a pending section, which it returns.
+    fn expand(&mut self) -> Option<Waiting> {
+        let out_of_order = self.page.mode == Mode::OutOfOrder;
+        while let Some((html, offset)) = self.documents.last_mut() {
+            let rest = &html[*offset..];
+            let Some((range, id)) = self.page.marker.find(rest) else {
+                self.out.push_str(rest);
+                self.documents.pop();
+                continue;
+            };
+            self.out.push_str(&rest[..range.start]);
+            *offset += range.end;
+            match self.place(id) {
+                Placement::Ready(html) => self.documents.push((html, 0)),
+                Placement::Pending { fallback, waiting } if out_of_order => {
+                    protocol::write_placeholder(&mut self.out, id, &fallback);
+                    self.pending.push(waiting);
+                }
+                Placement::Pending { waiting, .. } => return Some(waiting),
+                Placement::Missing => {}
+            }
+        }
+        None
+    }
+
+    /// Takes section `id` out of the registry for the document.
+    fn place(&mut self, id: u32) -> Placement {
+        let mut registry = self.page.lock();
+        let Some(entry) = registry.sections.get_mut(id as usize) else {
+            return Placement::Missing;
+        };
+        let outcome = match std::mem::replace(&mut entry.state, SectionState::Taken) {
+            SectionState::Settled(outcome) => outcome,
+            SectionState::Running(mut handle) => match poll_once(&mut handle) {
+                Poll::Ready(joined) => joined.unwrap_or_else(cancelled),
+                Poll::Pending => {
+                    let deadline = (entry.registered_at + entry.timeout)
+                        .min(self.page.started + self.page.engine.config().page_deadline);
+                    return Placement::Pending {
+                        fallback: std::mem::take(&mut entry.fallback),
+                        waiting: Waiting::new(id, handle, deadline),
+                    };
+                }
+            },
+            SectionState::Taken => return Placement::Missing,
+        };
+        drop(registry);
+        Placement::Ready(self.settle(id, outcome))
+    }
+
+    /// Records how section `id` settled and returns its HTML.
+    fn settle(&mut self, id: u32, outcome: Outcome) -> String {
+        let registry = self.page.lock();
+        let Some(entry) = registry.sections.get(id as usize) else {
+            return String::new();
+        };
+        self.timings.push(SectionTiming::new(
+            entry.name.clone(),
+            self.page.started,
+            entry.registered_at,
+            outcome.kind(),
+        ));
+        entry.view(outcome, &self.page.name)
+    }
+
+    /// Out-of-order: one chunk per section settled since the last poll.
+    fn poll_out_of_order(&mut self, cx: &mut Context<'_>) {
+        while !self.pending.is_empty() {
+            if self.poll_drain(cx) {
+                for waiting in std::mem::take(&mut self.pending) {
+                    waiting.handle.abort();
+                    self.write_section_chunk(waiting.id, Outcome::TimedOut);
+                }
+                continue;
+            }
+            match self.pending.poll_next_unpin(cx) {
+                Poll::Ready(Some((id, outcome))) => self.write_section_chunk(id, outcome),
+                Poll::Ready(None) | Poll::Pending => return,
+            }
+        }
+        self.finish();
+    }
+
+    fn write_section_chunk(&mut self, id: u32, outcome: Outcome) {
+        let html = self.settle(id, outcome);
+        let outer = std::mem::take(&mut self.out);
+        self.documents.push((html, 0));
+        self.expand();
+        let inner = std::mem::replace(&mut self.out, outer);
+        protocol::write_chunk(&mut self.out, id, &inner, &self.page.nonce);
+    }
+
+    /// In-order and blocking: the document in order, pausing at each pending section.
+    fn poll_in_order(&mut self, cx: &mut Context<'_>) {
+        loop {
+            if let Some(mut waiting) = self.paused_at.take() {
+                if self.page.mode == Mode::InOrder && !self.out.is_empty() {
+                    self.paused_at = Some(waiting);
+                    return; // send what comes before the pause first
+                }
+                let (id, outcome) = if self.poll_drain(cx) {
+                    waiting.handle.abort();
+                    (waiting.id, Outcome::TimedOut)
+                } else {
+                    match Pin::new(&mut waiting).poll(cx) {
+                        Poll::Ready(settled) => settled,
+                        Poll::Pending => {
+                            self.paused_at = Some(waiting);
+                            return;
+                        }
+                    }
+                };
+                let html = self.settle(id, outcome);
+                self.documents.push((html, 0));
+            }
+            match self.expand() {
+                Some(waiting) => self.paused_at = Some(waiting),
+                None => return self.finish(),
+            }
+        }
+    }
+
+    /// Whether the server's drain deadline has passed.
+    fn poll_drain(&mut self, cx: &mut Context<'_>) -> bool {
+        let token = self.page.engine.drain_token();
+        if token.is_cancelled() {
+            return true;
+        }
+        let drain = self
+            .drain
+            .get_or_insert_with(|| Box::pin(token.clone().cancelled_owned()));
+        drain.as_mut().poll(cx).is_ready()
+    }
+
+    fn finish(&mut self) {
+        self.out.push_str(protocol::DOCUMENT_END);
+        self.finished = true;
+        // Sections registered but never placed in the markup have no reader: stop them.
+        self.page.cancel_all();
+    }
+}
+
+impl Stream for PageStream {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if !this.finished {
+            if let Some(shell) = this.shell.take() {
+                this.start(shell);
+            }
+            match this.page.mode {
+                Mode::OutOfOrder => {
+                    this.expand();
+                    this.poll_out_of_order(cx);
+                }
+                Mode::InOrder | Mode::Blocking => this.poll_in_order(cx),
+            }
+        }
+        let ready_to_send = this.finished || this.page.mode != Mode::Blocking;
+        if this.out.is_empty() || !ready_to_send {
+            return if this.finished {
+                Poll::Ready(None)
+            } else {
+                Poll::Pending
+            };
+        }
+        let chunk = std::mem::take(&mut this.out);
+        Poll::Ready(Some(Ok(Bytes::from(chunk))))
+    }
+}
+
+impl Drop for PageStream {
+    fn drop(&mut self) {
+        // The client left (or the response ended): nothing may keep running for it.
+        self.page.cancel_all();
+    }
+}
+
+/// A placed section's task and its deadline.
+struct Waiting {
+    id: u32,
+    handle: JoinHandle<Outcome>,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl Waiting {
+    fn new(id: u32, handle: JoinHandle<Outcome>, deadline: Instant) -> Self {
+        Self {
+            id,
+            handle,
+            deadline: Box::pin(tokio::time::sleep_until(deadline.into())),
+        }
+    }
+}
+
+impl Future for Waiting {
+    type Output = (u32, Outcome);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(joined) = Pin::new(&mut self.handle).poll(cx) {
+            return Poll::Ready((self.id, joined.unwrap_or_else(cancelled)));
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            self.handle.abort();
+            return Poll::Ready((self.id, Outcome::TimedOut));
+        }
+        Poll::Pending
+    }
+}
+
+/// A section task that ended without an outcome: it was aborted.
+fn cancelled(error: tokio::task::JoinError) -> Outcome {
+    Outcome::Failed {
+        error: format!("section task ended early: {error}"),
+        panicked: error.is_panic(),
+    }
+}
+
+/// The same page in in-order mode, as a relative URL keeping the other query parameters.
+fn in_order_url(uri: Option<&http::Uri>) -> String {
+    let query = uri.and_then(|uri| uri.query()).unwrap_or("");
+    let mut url = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if key != "stream" {
+            url.append_pair(&key, &value);
+        }
+    }
+    url.append_pair("stream", Mode::InOrder.as_param());
+    url.finish()
+}

@@ -1,0 +1,280 @@
+//! One section: its fallback, its running producer, its timeout and its error views.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use maud::{Markup, Render, html};
+
+use super::engine::LiveProducer;
+use super::page::Scope;
+
+/// A short random id shown on a failed section's error view and logged beside the real
+/// error, so a reader's report can be matched to the log without showing internals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorId(String);
+
+impl ErrorId {
+    pub(crate) fn new() -> Self {
+        Self(format!("{:08x}", rand::random::<u32>()))
+    }
+
+    /// The id as text, e.g. `"3fa2c91b"`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ErrorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a section settled.
+///
+/// A timeout is expected (a slow dependency) and is logged at `warn`; an error returned by the
+/// producer at `warn`; a panic is a bug and is logged at `error`. `Cancelled` only happens
+/// when nobody reads the page any more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    /// The producer returned its markup.
+    Ok,
+    /// The producer returned `Err`.
+    Error,
+    /// The producer panicked.
+    Panic,
+    /// The section's timeout, the page deadline or the server's drain deadline passed first.
+    Timeout,
+    /// The response was dropped before the section settled.
+    Cancelled,
+}
+
+impl OutcomeKind {
+    /// Lower-case name, used as a log field and metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Ok => "ok",
+            OutcomeKind::Error => "error",
+            OutcomeKind::Panic => "panic",
+            OutcomeKind::Timeout => "timeout",
+            OutcomeKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What a producer's task hands to the renderer.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Ready(String),
+    Failed { error: String, panicked: bool },
+    TimedOut,
+}
+
+impl Outcome {
+    pub(crate) fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Ready(_) => OutcomeKind::Ok,
+            Outcome::Failed {
+                panicked: false, ..
+            } => OutcomeKind::Error,
+            Outcome::Failed { panicked: true, .. } => OutcomeKind::Panic,
+            Outcome::TimedOut => OutcomeKind::Timeout,
+        }
+    }
+}
+
+/// Wraps a producer so that an `Err` or a panic becomes an [`Outcome`] and the live-producer
+/// count covers exactly the time the future exists.
+pub(crate) fn settle<F, E>(producer: F, live: LiveProducer) -> impl Future<Output = Outcome> + Send
+where
+    F: Future<Output = Result<Markup, E>> + Send + 'static,
+    E: fmt::Display,
+{
+    async move {
+        let _live = live;
+        match AssertUnwindSafe(producer).catch_unwind().await {
+            Ok(Ok(markup)) => Outcome::Ready(markup.into_string()),
+            Ok(Err(error)) => Outcome::Failed {
+                error: error.to_string(),
+                panicked: false,
+            },
+            Err(panic) => Outcome::Failed {
+                error: panic_message(&*panic),
+                panicked: true,
+            },
+        }
+    }
+}
+
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        format!("panic: {text}")
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        format!("panic: {text}")
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}
+
+/// Renders a failed section for the reader.
+pub type ErrorView = Arc<dyn Fn(&ErrorId) -> Markup + Send + Sync>;
+
+/// Everything the renderer needs to place and settle one section.
+pub(crate) struct SectionEntry {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) fallback: String,
+    pub(crate) registered_at: Instant,
+    pub(crate) timeout: Duration,
+    pub(crate) on_error: Option<ErrorView>,
+    pub(crate) on_timeout: Option<String>,
+    pub(crate) state: SectionState,
+}
+
+/// Where a section's outcome is while the page renders.
+pub(crate) enum SectionState {
+    /// Resolved while it was registered (the producer never waited): no task was spawned.
+    Settled(Outcome),
+    /// Running on its own task.
+    Running(tokio::task::JoinHandle<Outcome>),
+    /// The renderer has taken it (placed in the document or waiting on it).
+    Taken,
+}
+
+impl SectionEntry {
+    /// The HTML that replaces the fallback. A failure is logged here with a fresh [`ErrorId`],
+    /// which is all the reader sees of it.
+    pub(crate) fn view(&self, outcome: Outcome, page: &str) -> String {
+        match outcome {
+            Outcome::Ready(html) => html,
+            Outcome::Failed { error, panicked } => {
+                let id = ErrorId::new();
+                let section = &*self.name;
+                if panicked {
+                    tracing::error!(page, section, error_id = %id, %error, "section panicked");
+                } else {
+                    tracing::warn!(page, section, error_id = %id, %error, "section failed");
+                }
+                match &self.on_error {
+                    Some(view) => view(&id).into_string(),
+                    None => default_error_view(&id).into_string(),
+                }
+            }
+            Outcome::TimedOut => {
+                tracing::warn!(page, section = &*self.name, timeout = ?self.timeout, "section timed out");
+                match &self.on_timeout {
+                    Some(view) => view.clone(),
+                    None => default_timeout_view().into_string(),
+                }
+            }
+        }
+    }
+}
+
+/// The view of a section whose producer failed or panicked.
+pub fn default_error_view(id: &ErrorId) -> Markup {
+    html! {
+        div class="braid-error" role="alert" {
+            "This section could not be loaded. "
+            small { "Error id " code { (id) } }
+        }
+    }
+}
+
+/// The view of a section that did not settle in time.
+pub fn default_timeout_view() -> Markup {
+    html! {
+        div class="braid-timeout" role="status" { "This section took too long to load." }
+    }
+}
+
+/// A registered section's place in the shell: renders as its slot marker.
+///
+/// Returned by [`Page::section`](super::Page::section) and
+/// [`Scope::section`](super::Scope::section); its producer is already running. Put it in the
+/// page's markup with `(slot)` in `html!`; the renderer replaces it with the section's HTML if
+/// it is ready when the shell is written, or with its fallback and, later, a swap.
+///
+/// The builder methods tune how the section settles.
+///
+/// # Examples
+///
+/// ```
+/// # use braid::stream::{Page, Shell};
+/// # use maud::html;
+/// # use std::time::Duration;
+/// # async fn handler(page: Page) -> axum::response::Response {
+/// let revenue = page
+///     .section(html! { div.skeleton { "Loading…" } }, async {
+///         Ok::<_, std::convert::Infallible>(html! { p { "$1,234.56" } })
+///     })
+///     .name("revenue")
+///     .timeout(Duration::from_secs(3))
+///     .on_timeout(html! { p { "Revenue is slow today." } });
+/// page.render(Shell { head: html! { title { "Revenue" } }, body: html! { main { (revenue) } } })
+/// # }
+/// ```
+#[must_use = "a slot does nothing unless it is rendered into the page"]
+pub struct Slot {
+    scope: Scope,
+    id: u32,
+}
+
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slot").field("id", &self.id).finish()
+    }
+}
+
+impl Slot {
+    pub(crate) fn new(scope: Scope, id: u32) -> Self {
+        Self { scope, id }
+    }
+
+    /// Names the section in logs, metrics and the debug timeline (default `section-<id>`).
+    pub fn name(self, name: impl Into<Cow<'static, str>>) -> Self {
+        let name = name.into();
+        self.scope.with_entry(self.id, |entry| entry.name = name);
+        self
+    }
+
+    /// Gives up on the section this long after it was registered and shows its timeout view.
+    /// The page deadline still applies if it is sooner.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.scope
+            .with_entry(self.id, |entry| entry.timeout = timeout);
+        self
+    }
+
+    /// Replaces the default error view; it receives the id that was logged with the error.
+    pub fn on_error(self, view: impl Fn(&ErrorId) -> Markup + Send + Sync + 'static) -> Self {
+        let view: ErrorView = Arc::new(view);
+        self.scope
+            .with_entry(self.id, |entry| entry.on_error = Some(view));
+        self
+    }
+
+    /// Replaces the default timeout view.
+    pub fn on_timeout(self, view: Markup) -> Self {
+        let view = view.into_string();
+        self.scope
+            .with_entry(self.id, |entry| entry.on_timeout = Some(view));
+        self
+    }
+
+    /// The section's id on the wire (`b:<id>` / `c:<id>`).
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+impl Render for Slot {
+    fn render_to(&self, buffer: &mut String) {
+        self.scope.write_marker(buffer, self.id);
+    }
+}
