@@ -1,1 +1,16 @@
-//! One integration-test binary; each module under a one-line comment.
+//! braid's integration tests: one binary (one link step), one module per area.
+//!
+//! Run with
+//! ```not_rust
+//! cargo test --test integration
+//! ```
+
+// Shared helpers: start a server on port 0, record chunk arrival times, apply swaps.
+mod util;
+
+// The streaming engine over real sockets: order, timing ratios, failures, cancellation.
+mod engine;
+// The three streaming modes and what they have in common.
+mod modes;
+// Compression still delivers each chunk when it is produced.
+mod compression;

@@ -99,10 +99,10 @@ impl SlotMarker {
             let start = from + found;
             let digits_at = start + self.prefix.len();
             let digits_end = html[digits_at..].find('\0').map(|end| digits_at + end);
-            if let Some(end) = digits_end {
-                if let Ok(id) = html[digits_at..end].parse::<u32>() {
-                    return Some((start..end + 1, id));
-                }
+            if let Some(end) = digits_end
+                && let Ok(id) = html[digits_at..end].parse::<u32>()
+            {
+                return Some((start..end + 1, id));
             }
             // Not a well-formed marker: it stays text.
             from = digits_at;

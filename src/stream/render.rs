@@ -105,19 +105,24 @@ impl PageStream {
         }
     }
 
+    /// Writes the shell: every section already settled is spliced in; the swap runtime is
+    /// included only if some section is still pending, so a page whose data is all ready is
+    /// one plain HTML document.
     fn start(&mut self, shell: Shell) {
-        let body = shell.body.into_string();
+        self.documents.push((shell.body.into_string(), 0));
+        self.paused_at = self.expand();
+        let body = std::mem::take(&mut self.out);
         let head = shell.head.into_string();
         self.out.reserve(body.len() + head.len() + 1024);
         let no_script_url;
-        let runtime = if self.page.mode == Mode::OutOfOrder {
+        let runtime = if self.page.mode == Mode::OutOfOrder && !self.pending.is_empty() {
             no_script_url = in_order_url(self.page.uri.as_ref());
             Some((self.page.nonce.as_str(), no_script_url.as_str()))
         } else {
             None
         };
         protocol::write_document_start(&mut self.out, &head, runtime);
-        self.documents.push((body, 0));
+        self.out.push_str(&body);
     }
 
     /// Writes markup from the document stack into `self.out` until it ends, or, in the
@@ -273,10 +278,7 @@ impl Stream for PageStream {
                 this.start(shell);
             }
             match this.page.mode {
-                Mode::OutOfOrder => {
-                    this.expand();
-                    this.poll_out_of_order(cx);
-                }
+                Mode::OutOfOrder => this.poll_out_of_order(cx),
                 Mode::InOrder | Mode::Blocking => this.poll_in_order(cx),
             }
         }

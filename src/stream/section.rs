@@ -91,24 +91,22 @@ impl Outcome {
 
 /// Wraps a producer so that an `Err` or a panic becomes an [`Outcome`] and the live-producer
 /// count covers exactly the time the future exists.
-pub(crate) fn settle<F, E>(producer: F, live: LiveProducer) -> impl Future<Output = Outcome> + Send
+pub(crate) async fn settle<F, E>(producer: F, live: LiveProducer) -> Outcome
 where
     F: Future<Output = Result<Markup, E>> + Send + 'static,
     E: fmt::Display,
 {
-    async move {
-        let _live = live;
-        match AssertUnwindSafe(producer).catch_unwind().await {
-            Ok(Ok(markup)) => Outcome::Ready(markup.into_string()),
-            Ok(Err(error)) => Outcome::Failed {
-                error: error.to_string(),
-                panicked: false,
-            },
-            Err(panic) => Outcome::Failed {
-                error: panic_message(&*panic),
-                panicked: true,
-            },
-        }
+    let _live = live;
+    match AssertUnwindSafe(producer).catch_unwind().await {
+        Ok(Ok(markup)) => Outcome::Ready(markup.into_string()),
+        Ok(Err(error)) => Outcome::Failed {
+            error: error.to_string(),
+            panicked: false,
+        },
+        Err(panic) => Outcome::Failed {
+            error: panic_message(&*panic),
+            panicked: true,
+        },
     }
 }
 

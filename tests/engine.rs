@@ -1,0 +1,467 @@
+//! The engine over real sockets: shell first, completion order, total ≈ slowest, failure
+//! isolation, cancellation, shared resources, nested sections, hostile content.
+//!
+//! Timing assertions compare orders and ratios, never absolute wall times.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use braid::stream::{Engine, EngineConfig, Page, ResourceError, Shell};
+use futures::StreamExt;
+use maud::{Markup, html};
+use tokio::time::sleep;
+
+use crate::util::{eventually, final_body, record, record_with, start_server};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A page whose section `i` sleeps `delays[i]` ms then renders `done-i`.
+pub fn delayed_sections(delays: &'static [u64]) -> Router {
+    let engine = Engine::default();
+    Router::new()
+        .route(
+            "/",
+            get(move |page: Page| async move { delayed_page(page, delays) }),
+        )
+        .with_state(engine)
+}
+
+pub fn delayed_page(page: Page, delays: &[u64]) -> axum::response::Response {
+    let slots: Vec<_> = delays
+        .iter()
+        .enumerate()
+        .map(|(i, &delay)| {
+            page.section(html! { p.skeleton { "loading-" (i) } }, async move {
+                if delay > 0 {
+                    sleep(ms(delay)).await;
+                }
+                Ok::<_, Infallible>(html! { p { "done-" (i) } })
+            })
+        })
+        .collect();
+    page.render(Shell {
+        head: html! { title { "test" } },
+        body: html! { h1 { "Shell heading" } main { @for slot in &slots { (slot) } } },
+    })
+}
+
+/// The shell, with every fallback, arrives before the fastest section resolves, in its own
+/// chunk; sections then arrive in completion order, not document order.
+#[tokio::test]
+async fn shell_first_then_sections_in_completion_order() {
+    let server = start_server(delayed_sections(&[300, 100, 200]), Engine::default()).await;
+    let rec = record(&server.url("/")).await;
+    assert_eq!(rec.status, 200);
+    let shell = rec.arrival("Shell heading");
+    assert_eq!(
+        shell,
+        rec.arrival("loading-2"),
+        "all fallbacks are in the shell"
+    );
+    let (first, second, third) = (
+        rec.arrival("done-1"),
+        rec.arrival("done-2"),
+        rec.arrival("done-0"),
+    );
+    assert!(
+        shell < first,
+        "shell {shell:?} before the fastest section {first:?}"
+    );
+    assert!(
+        first < second && second < third,
+        "completion order: {first:?} {second:?} {third:?}"
+    );
+    assert!(
+        rec.chunks.len() >= 4,
+        "shell and three sections are separate chunks"
+    );
+}
+
+/// All producers run concurrently: 200+300+200 ms of work completes in about the slowest
+/// (300 ms), far below the sum (700 ms).
+#[tokio::test]
+async fn total_time_is_the_slowest_section_not_the_sum() {
+    let server = start_server(delayed_sections(&[200, 300, 200]), Engine::default()).await;
+    let rec = record(&server.url("/")).await;
+    let slowest = ms(300);
+    let sum = ms(700);
+    assert!(rec.total >= slowest);
+    assert!(
+        rec.total.as_secs_f64() < 0.7 * sum.as_secs_f64(),
+        "total {:?} must be near the slowest section, not the sum",
+        rec.total
+    );
+    assert!(rec.body().ends_with("</body></html>"));
+}
+
+/// A section ready when the shell is written is spliced in: no marker, no script.
+#[tokio::test]
+async fn ready_sections_are_spliced_into_the_shell() {
+    let server = start_server(delayed_sections(&[0, 0]), Engine::default()).await;
+    let body = record(&server.url("/")).await.body();
+    assert!(
+        body.contains("<main><p>done-0</p><p>done-1</p></main>"),
+        "{body}"
+    );
+    assert!(!body.contains("<template"));
+    assert!(!body.contains("$b("));
+}
+
+#[derive(Debug)]
+struct Boom;
+impl std::fmt::Display for Boom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("secret database password in error message")
+    }
+}
+
+fn failing_page(page: Page) -> axum::response::Response {
+    let ok = page.section(html! { "…" }, async {
+        sleep(ms(100)).await;
+        Ok::<_, Boom>(html! { p { "ok-section" } })
+    });
+    let failed = page.section(html! { "…" }, async {
+        sleep(ms(20)).await;
+        Err::<Markup, _>(Boom)
+    });
+    let panicked = page.section(html! { "…" }, async {
+        sleep(ms(20)).await;
+        if true {
+            panic!("producer bug");
+        }
+        Ok::<_, Boom>(html! {})
+    });
+    let slow = page
+        .section(html! { "…" }, async {
+            sleep(Duration::from_secs(30)).await;
+            Ok::<_, Boom>(html! { "never" })
+        })
+        .timeout(ms(50));
+    let custom = page
+        .section(html! { "…" }, async { Err::<Markup, _>(Boom) })
+        .on_error(|id| html! { p.custom { "custom error view " (id) } });
+    page.render(Shell {
+        head: html! {},
+        body: html! { (ok) (failed) (panicked) (slow) (custom) },
+    })
+}
+
+/// Err, panic and timeout each render their view; the page is a 200 and the other sections
+/// still arrive. The error's message goes to the log, never to the page.
+#[tokio::test]
+async fn failures_are_isolated_to_their_section() {
+    let engine = Engine::default();
+    let router = Router::new()
+        .route("/", get(|page: Page| async move { failing_page(page) }))
+        .with_state(engine.clone());
+    let server = start_server(router, engine).await;
+    let rec = record(&server.url("/")).await;
+    assert_eq!(rec.status, 200);
+    let body = final_body(&rec.body());
+    assert!(body.contains("ok-section"));
+    assert_eq!(body.matches("class=\"braid-error\"").count(), 2, "{body}");
+    assert_eq!(body.matches("class=\"braid-timeout\"").count(), 1);
+    assert!(body.contains("custom error view "));
+    assert!(!rec.body().contains("secret database password"));
+    assert!(!rec.body().contains("producer bug"));
+    assert!(rec.arrival("braid-timeout") < rec.arrival("ok-section"));
+}
+
+/// The page deadline ends the response cleanly: every pending section gets its timeout view
+/// and the document is complete.
+#[tokio::test]
+async fn page_deadline_settles_every_pending_section() {
+    let engine = Engine::new(EngineConfig {
+        page_deadline: ms(200),
+        ..EngineConfig::default()
+    });
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move { delayed_page(page, &[20, 30_000, 30_000]) }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine.clone()).await;
+    let rec = record(&server.url("/")).await;
+    let body = final_body(&rec.body());
+    assert!(body.contains("done-0"));
+    assert_eq!(body.matches("braid-timeout").count(), 2);
+    assert!(rec.body().ends_with("</body></html>"));
+    assert!(rec.total < ms(30_000) / 10);
+    assert!(eventually(ms(2000), || engine.live_producers() == 0).await);
+}
+
+/// A client that leaves after the shell drops every pending producer of its request.
+#[tokio::test]
+async fn disconnect_after_shell_cancels_every_producer() {
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move { delayed_page(page, &[10_000, 10_000, 10_000]) }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine.clone()).await;
+    let response = crate::util::client()
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap();
+    let mut body = response.bytes_stream();
+    let shell = body.next().await.unwrap().unwrap();
+    assert!(std::str::from_utf8(&shell).unwrap().contains("loading-2"));
+    assert_eq!(engine.live_producers(), 3);
+    assert_eq!(engine.streams_in_flight(), 1);
+    drop(body);
+    assert!(
+        eventually(ms(2000), || engine.live_producers() == 0).await,
+        "producers still alive: {}",
+        engine.live_producers()
+    );
+    assert!(eventually(ms(2000), || engine.streams_in_flight() == 0).await);
+}
+
+/// Returning without rendering (a 404 after registering sections) cancels them too.
+#[tokio::test]
+async fn a_page_dropped_before_render_cancels_its_sections() {
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move {
+                let _slot = page.section(html! {}, async {
+                    sleep(Duration::from_secs(10)).await;
+                    Ok::<_, Infallible>(html! {})
+                });
+                axum::http::StatusCode::NOT_FOUND
+            }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine.clone()).await;
+    assert_eq!(record(&server.url("/")).await.status, 404);
+    assert!(eventually(ms(2000), || engine.live_producers() == 0).await);
+}
+
+/// A resource awaited by two sections runs once; a section that does not await it does not
+/// wait for it.
+#[tokio::test]
+async fn a_shared_resource_runs_once_and_only_its_dependents_wait() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let engine = Engine::default();
+    let counter = runs.clone();
+    let router = Router::new()
+        .route(
+            "/",
+            get(move |page: Page| {
+                let runs = counter.clone();
+                async move {
+                    let customer = page.resource(async move {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        sleep(ms(300)).await;
+                        Ok::<_, Infallible>(String::from("Ada"))
+                    });
+                    let dependents = [1, 2].map(|n| {
+                        let customer = customer.clone();
+                        page.section(html! { "…" }, async move {
+                            let name = customer.get().await?;
+                            Ok::<_, ResourceError>(html! { p { "dependent-" (n) " " (name) } })
+                        })
+                    });
+                    let unrelated = page.section(html! { "…" }, async {
+                        sleep(ms(30)).await;
+                        Ok::<_, Infallible>(html! { p { "unrelated" } })
+                    });
+                    page.render(Shell {
+                        head: html! {},
+                        body: html! { (dependents[0]) (dependents[1]) (unrelated) },
+                    })
+                }
+            }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine).await;
+    let rec = record(&server.url("/")).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let body = final_body(&rec.body());
+    assert!(
+        body.contains("dependent-1 Ada") && body.contains("dependent-2 Ada"),
+        "{body}"
+    );
+    assert!(rec.arrival("unrelated") < rec.arrival("dependent-1"));
+    assert!(
+        rec.arrival("unrelated").as_secs_f64() < 0.5 * rec.arrival("dependent-2").as_secs_f64()
+    );
+}
+
+/// A producer registers sections inside its own markup; a child's chunk is never sent before
+/// its parent's, whether the child finishes before or after the parent.
+#[tokio::test]
+async fn nested_sections_arrive_after_their_parent() {
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move {
+                let scope = page.scope();
+                let parent = page.section(html! { "parent-loading" }, async move {
+                    let fast_child = scope.section(html! { "fast-loading" }, async {
+                        Ok::<_, Infallible>(html! { i { "fast-child" } })
+                    });
+                    let slow_child = scope.section(html! { "slow-loading" }, async {
+                        sleep(ms(250)).await;
+                        Ok::<_, Infallible>(html! { i { "slow-child" } })
+                    });
+                    sleep(ms(100)).await;
+                    Ok::<_, Infallible>(html! { div { "parent" (fast_child) (slow_child) } })
+                });
+                page.render(Shell {
+                    head: html! {},
+                    body: html! { (parent) },
+                })
+            }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine.clone()).await;
+    let rec = record(&server.url("/")).await;
+    let raw = rec.body();
+    assert!(raw.find("<div>parent").unwrap() < raw.find("slow-child").unwrap());
+    assert!(rec.arrival("fast-child") <= rec.arrival("<div>parent"));
+    assert!(rec.arrival("parent") < rec.arrival("slow-child"));
+    assert_eq!(
+        final_body(&raw),
+        "<div>parent<i>fast-child</i><i>slow-child</i></div>"
+    );
+    assert!(eventually(ms(2000), || engine.live_producers() == 0).await);
+}
+
+/// Text from a section cannot break the framing: maud escapes it, and a forged slot marker in
+/// text is just text.
+#[tokio::test]
+async fn hostile_section_content_is_escaped() {
+    const HOSTILE: &str = "</template><script>alert(1)</script>\"' <!--/b:0--> \u{0}x:0\u{0}";
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move {
+                let section = page.section(html! { "…" }, async {
+                    sleep(ms(20)).await;
+                    Ok::<_, Infallible>(html! { p title=(HOSTILE) { (HOSTILE) } })
+                });
+                let spliced = page.section(html! {}, async {
+                    Ok::<_, Infallible>(html! { b { (HOSTILE) } })
+                });
+                page.render(Shell {
+                    head: html! {},
+                    body: html! { p { (HOSTILE) } (section) (spliced) },
+                })
+            }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine).await;
+    let raw = record(&server.url("/")).await.body();
+    assert!(!raw.contains("<script>alert(1)"));
+    assert_eq!(raw.matches("<template id=\"c:").count(), 1);
+    let body = final_body(&raw);
+    assert_eq!(
+        body.matches("&lt;/template&gt;&lt;script&gt;alert(1)")
+            .count(),
+        4,
+        "{body}"
+    );
+}
+
+/// A slot inside a table body is framed with `<template>` markers, which the parser accepts
+/// there.
+#[tokio::test]
+async fn sections_inside_table_bodies_use_template_markers() {
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move {
+                let rows = page.section(html! { tr { td { "loading rows" } } }, async {
+                    sleep(ms(30)).await;
+                    Ok::<_, Infallible>(html! { tr { td { "row" } } })
+                });
+                page.render(Shell {
+                    head: html! {},
+                    body: html! { table { tbody { (rows) } } },
+                })
+            }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine).await;
+    let raw = record(&server.url("/")).await.body();
+    assert!(raw.contains(
+        "<tbody><template id=\"b:0\"></template><tr><td>loading rows</td></tr><!--/b:0--></tbody>"
+    ));
+    assert_eq!(
+        final_body(&raw),
+        "<table><tbody><tr><td>row</td></tr></tbody></table>"
+    );
+}
+
+/// The response headers of DESIGN.md §3, with one nonce shared by the CSP and every script.
+#[tokio::test]
+async fn headers_and_nonces() {
+    let server = start_server(delayed_sections(&[10, 20]), Engine::default()).await;
+    let rec = record(&server.url("/")).await;
+    assert_eq!(rec.header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(rec.header("x-content-type-options"), "nosniff");
+    assert_eq!(rec.header("cache-control"), "no-store, no-transform");
+    assert_eq!(rec.header("x-accel-buffering"), "no");
+    let csp = rec.header("content-security-policy").to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(nonce.len() >= 32);
+    let body = rec.body();
+    let scripts = body.matches("<script").count();
+    assert_eq!(scripts, 3, "runtime + two swaps");
+    assert_eq!(
+        body.matches(&format!("<script nonce=\"{nonce}\">")).count(),
+        scripts
+    );
+    let other = record(&server.url("/")).await;
+    assert_ne!(
+        other.header("content-security-policy"),
+        csp,
+        "a fresh nonce per request"
+    );
+}
+
+/// Draining (the server's shutdown deadline) ends open streams with timeout views.
+#[tokio::test]
+async fn ending_all_streams_settles_pending_sections() {
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move { delayed_page(page, &[10, 30_000]) }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine.clone()).await;
+    let url = server.url("/");
+    let request = tokio::spawn(async move { record_with(&url, &[]).await });
+    assert!(eventually(ms(2000), || engine.streams_in_flight() == 1).await);
+    sleep(ms(100)).await;
+    engine.end_all_streams();
+    let rec = request.await.unwrap();
+    let body = final_body(&rec.body());
+    assert!(
+        body.contains("done-0") && body.contains("braid-timeout"),
+        "{body}"
+    );
+    assert!(eventually(ms(2000), || engine.live_producers() == 0).await);
+}

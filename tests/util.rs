@@ -1,0 +1,224 @@
+//! Test helpers: a server on an ephemeral port, a client that timestamps every chunk, and a
+//! reference implementation of the swap runtime on strings.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use braid::server::{ServerOptions, run};
+use braid::stream::Engine;
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A braid server on 127.0.0.1:0, stopped when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub engine: Engine,
+    stop: Option<oneshot::Sender<()>>,
+    pub task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends the shutdown signal; the server drains and `task` ends.
+    pub fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+pub async fn start_server(router: Router, engine: Engine) -> TestServer {
+    start_server_with(router, engine, ServerOptions::default()).await
+}
+
+pub async fn start_server_with(
+    router: Router,
+    engine: Engine,
+    options: ServerOptions,
+) -> TestServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(run(listener, router, engine.clone(), options, async {
+        let _ = stopped.await;
+    }));
+    TestServer {
+        addr,
+        engine,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+/// One response, with the time each chunk of the body arrived (from the request's start).
+#[derive(Debug)]
+pub struct Recording {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub headers_at: Duration,
+    pub chunks: Vec<(Duration, Bytes)>,
+    pub total: Duration,
+}
+
+impl Recording {
+    pub fn body(&self) -> String {
+        let bytes: Vec<u8> = self
+            .chunks
+            .iter()
+            .flat_map(|(_, c)| c.iter().copied())
+            .collect();
+        String::from_utf8(bytes).expect("utf-8 body")
+    }
+
+    /// When the body first contained `needle`.
+    pub fn arrival(&self, needle: &str) -> Duration {
+        let mut seen = Vec::new();
+        for (at, chunk) in &self.chunks {
+            seen.extend_from_slice(chunk);
+            if memchr::memmem::find(&seen, needle.as_bytes()).is_some() {
+                return *at;
+            }
+        }
+        panic!(
+            "{needle:?} never arrived in:\n{}",
+            String::from_utf8_lossy(&seen)
+        );
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no header {name}"))
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// GETs `url` and records every chunk as it arrives.
+pub async fn record(url: &str) -> Recording {
+    record_with(url, &[]).await
+}
+
+pub async fn record_with(url: &str, headers: &[(&str, &str)]) -> Recording {
+    let start = Instant::now();
+    let mut request = client().get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("request");
+    let headers_at = start.elapsed();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let mut body = response.bytes_stream();
+    let mut chunks = Vec::new();
+    while let Some(chunk) = body.next().await {
+        chunks.push((start.elapsed(), chunk.expect("body chunk")));
+    }
+    Recording {
+        status,
+        headers,
+        headers_at,
+        chunks,
+        total: start.elapsed(),
+    }
+}
+
+/// Waits until `condition` holds, for at most `limit`.
+pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    condition()
+}
+
+/// What `$b(id)` does, on the document text: each `<template id="c:N">X</template><script…>$b(N)</script>`
+/// replaces the `<template id="b:N"></template>…<!--/b:N-->` region with X. Returns the
+/// `<body>` content after every swap, without braid's `<noscript>` notice.
+pub fn final_body(document: &str) -> String {
+    let mut html = document.to_string();
+    while let Some(start) = html.find("<template id=\"c:") {
+        let id_end = start + html[start..].find('"').unwrap() + 1;
+        let id_end = id_end + html[id_end..].find('"').unwrap();
+        let id = html[start + "<template id=\"c:".len()..id_end].to_string();
+        let content_start = id_end + 2;
+        let call = "</template><script";
+        let content_end = content_start + find_matching_template_end(&html[content_start..]);
+        assert!(
+            html[content_end..].starts_with(call),
+            "chunk {id} is framed"
+        );
+        let script_end =
+            content_end + html[content_end..].find("</script>").unwrap() + "</script>".len();
+        let content = html[content_start..content_end].to_string();
+        html.replace_range(start..script_end, "");
+        let open = format!("<template id=\"b:{id}\"></template>");
+        let close = format!("<!--/b:{id}-->");
+        let from = html
+            .find(&open)
+            .unwrap_or_else(|| panic!("marker b:{id} in document"));
+        let to = from + html[from..].find(&close).expect("end marker") + close.len();
+        html.replace_range(from..to, &content);
+    }
+    body_of(&html)
+}
+
+/// A chunk's content may itself contain templates (fallback markers of nested sections).
+fn find_matching_template_end(html: &str) -> usize {
+    let mut depth = 0usize;
+    let mut at = 0;
+    loop {
+        let open = html[at..].find("<template").map(|i| at + i);
+        let close = html[at..]
+            .find("</template>")
+            .map(|i| at + i)
+            .expect("closing template");
+        match open {
+            Some(open) if open < close => {
+                depth += 1;
+                at = open + 1;
+            }
+            _ if depth == 0 => return close,
+            _ => {
+                depth -= 1;
+                at = close + 1;
+            }
+        }
+    }
+}
+
+/// The content of `<body>`, without braid's `<noscript>` notice.
+pub fn body_of(document: &str) -> String {
+    let start = document.find("<body>").expect("<body>") + "<body>".len();
+    let end = document.rfind("</body>").expect("</body>");
+    let body = &document[start..end];
+    match body.find("</noscript>") {
+        Some(end) if body.starts_with("<noscript>") => {
+            body[end + "</noscript>".len()..].to_string()
+        }
+        _ => body.to_string(),
+    }
+}
