@@ -14,3 +14,5 @@ mod engine;
 mod modes;
 // Compression still delivers each chunk when it is produced.
 mod compression;
+// Metrics and the debug timeline.
+mod observability;

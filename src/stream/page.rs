@@ -14,6 +14,7 @@ use http::request::Parts;
 use http::{StatusCode, Uri, header};
 use maud::Markup;
 use tokio::task::AbortHandle;
+use tracing::Instrument;
 
 use super::engine::Engine;
 use super::mode::{Mode, UnknownMode};
@@ -228,7 +229,9 @@ impl Scope {
         F: Future<Output = Result<Markup, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
-        let mut task = Box::pin(settle(producer, self.shared.engine.live_producer()));
+        let span = tracing::debug_span!("section", page = &*self.shared.name);
+        let live = self.shared.engine.live_producer();
+        let mut task = Box::pin(settle(producer, live).instrument(span));
         let settled = poll_once(&mut task);
         let mut registry = self.shared.lock();
         let id = registry.sections.len() as u32;

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::response::Response;
@@ -24,8 +24,9 @@ use super::engine::StreamInFlight;
 use super::mode::Mode;
 use super::page::{PageShared, Shell, poll_once};
 use super::protocol;
+use super::section::OutcomeKind;
 use super::section::{Outcome, SectionState};
-use super::timing::SectionTiming;
+use super::timing::{self, SectionTiming};
 
 /// Builds the streamed response: headers now, body as the client reads.
 pub(crate) fn respond(page: Arc<PageShared>, shell: Shell) -> Response {
@@ -73,7 +74,9 @@ struct PageStream {
     /// Fires when the server's drain deadline passes; made on the first wait only.
     drain: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     out: String,
+    /// Kept only for `?debug=timeline`.
     timings: Vec<SectionTiming>,
+    shell_at: Duration,
     finished: bool,
     _in_flight: StreamInFlight,
 }
@@ -100,6 +103,7 @@ impl PageStream {
             drain: None,
             out: String::new(),
             timings: Vec::new(),
+            shell_at: Duration::ZERO,
             finished: false,
             _in_flight: in_flight,
         }
@@ -123,6 +127,7 @@ impl PageStream {
         };
         protocol::write_document_start(&mut self.out, &head, runtime);
         self.out.push_str(&body);
+        self.shell_at = timing::record_shell_flush(&self.page.name, self.page.started);
     }
 
     /// Writes markup from the document stack into `self.out` until it ends, or, in the
@@ -182,12 +187,16 @@ impl PageStream {
         let Some(entry) = registry.sections.get(id as usize) else {
             return String::new();
         };
-        self.timings.push(SectionTiming::new(
+        let timing = SectionTiming::record(
+            &self.page.name,
             entry.name.clone(),
             self.page.started,
             entry.registered_at,
             outcome.kind(),
-        ));
+        );
+        if self.page.timeline {
+            self.timings.push(timing);
+        }
         entry.view(outcome, &self.page.name)
     }
 
@@ -261,6 +270,11 @@ impl PageStream {
     }
 
     fn finish(&mut self) {
+        if self.page.timeline {
+            let total = self.page.started.elapsed();
+            let waterfall = timing::timeline(&self.timings, self.shell_at, total);
+            self.out.push_str(&waterfall.into_string());
+        }
         self.out.push_str(protocol::DOCUMENT_END);
         self.finished = true;
         // Sections registered but never placed in the markup have no reader: stop them.
@@ -299,6 +313,23 @@ impl Drop for PageStream {
     fn drop(&mut self) {
         // The client left (or the response ended): nothing may keep running for it.
         self.page.cancel_all();
+        let waiting = self.pending.iter().chain(&self.paused_at);
+        let ids: Vec<u32> = waiting.map(|waiting| waiting.id).collect();
+        if ids.is_empty() {
+            return;
+        }
+        let registry = self.page.lock();
+        for id in ids {
+            if let Some(entry) = registry.sections.get(id as usize) {
+                SectionTiming::record(
+                    &self.page.name,
+                    entry.name.clone(),
+                    self.page.started,
+                    entry.registered_at,
+                    OutcomeKind::Cancelled,
+                );
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::routing::get;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -16,6 +17,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+
+pub mod metrics;
 
 use crate::config::{LogFormat, ServeConfig};
 use crate::stream::{Engine, EngineConfig};
@@ -73,6 +76,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
 /// (async-compression ≥ 0.4.31), so every streamed chunk still reaches the client on time.
 pub fn with_middleware(router: Router) -> Router {
     router
+        .route_layer(axum::middleware::from_fn(metrics::count_requests))
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(TraceLayer::new_for_http())
 }
@@ -87,6 +91,8 @@ pub async fn run(
     options: ServerOptions,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    metrics::handle();
+    let router = router.route("/metrics", get(metrics::render).with_state(engine.clone()));
     let service = with_middleware(router);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder

@@ -1,0 +1,72 @@
+//! `/metrics` in the Prometheus text format, and the per-request counter behind it.
+//!
+//! The engine records its histograms and counters through the `metrics` facade; this module
+//! installs the one process-wide Prometheus recorder and serves what it has gathered.
+
+use std::sync::OnceLock;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::stream::Engine;
+
+/// Buckets in seconds: streamed pages live between a fraction of a millisecond (a ready
+/// section) and the page deadline (10 s by default).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The process-wide recorder; the first call installs it (a process has one `metrics`
+/// recorder, and tests start many servers in one process).
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new().set_buckets(LATENCY_BUCKETS).ok()?;
+            match builder.install_recorder() {
+                Ok(handle) => Some(handle),
+                Err(error) => {
+                    tracing::warn!(%error, "metrics recorder not installed");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// `GET /metrics`.
+pub async fn render(State(engine): State<Engine>) -> Response {
+    let Some(handle) = handle() else {
+        return (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "metrics are not available",
+        )
+            .into_response();
+    };
+    metrics::gauge!("braid_streams_in_flight").set(engine.streams_in_flight() as f64);
+    metrics::gauge!("braid_live_producers").set(engine.live_producers() as f64);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+        .into_response()
+}
+
+/// Middleware: counts responses by route and status.
+pub async fn count_requests(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics::counter!(
+        "braid_http_requests_total",
+        "route" => route,
+        "status" => response.status().as_str().to_owned()
+    )
+    .increment(1);
+    response
+}

@@ -1,0 +1,82 @@
+//! What an operator sees: Prometheus metrics at `/metrics` and the `?debug=timeline`
+//! waterfall.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use braid::stream::{Engine, EngineConfig, Page, Shell};
+use maud::html;
+use tokio::time::sleep;
+
+use crate::util::{record, start_server};
+
+fn timed_page(engine: &Engine, path: &str) -> Router {
+    Router::new()
+        .route(
+            path,
+            get(|page: Page| async move {
+                let fast = page
+                    .section(html! { "…" }, async {
+                        sleep(Duration::from_millis(20)).await;
+                        Ok::<_, Infallible>(html! { p { "fast" } })
+                    })
+                    .name("fast");
+                let slow = page
+                    .section(html! { "…" }, async {
+                        sleep(Duration::from_secs(30)).await;
+                        Ok::<_, Infallible>(html! { p { "never" } })
+                    })
+                    .name("slow")
+                    .timeout(Duration::from_millis(80));
+                page.render(Shell {
+                    head: html! {},
+                    body: html! { (fast) (slow) },
+                })
+            }),
+        )
+        .with_state(engine.clone())
+}
+
+/// Section latency by page, section and outcome; shell flush latency; request counts by
+/// status; the live gauges.
+#[tokio::test]
+async fn metrics_describe_sections_and_requests() {
+    let engine = Engine::default();
+    let server = start_server(timed_page(&engine, "/observed-page"), engine).await;
+    assert_eq!(record(&server.url("/observed-page")).await.status, 200);
+    let text = record(&server.url("/metrics")).await.body();
+    for expected in [
+        r#"braid_section_duration_seconds_count{page="/observed-page",section="fast",outcome="ok"} 1"#,
+        r#"braid_sections_total{page="/observed-page",section="slow",outcome="timeout"} 1"#,
+        r#"braid_shell_flush_seconds_count{page="/observed-page"} 1"#,
+        r#"braid_http_requests_total{route="/observed-page",status="200"} 1"#,
+        "braid_streams_in_flight ",
+        "braid_live_producers ",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
+}
+
+/// `?debug=timeline` appends one bar per section, the shell flush and the totals, but only
+/// when the server allows it.
+#[tokio::test]
+async fn debug_timeline_shows_each_section_when_enabled() {
+    let enabled = Engine::new(EngineConfig {
+        debug_timeline: true,
+        ..EngineConfig::default()
+    });
+    let server = start_server(timed_page(&enabled, "/"), enabled).await;
+    let body = record(&server.url("/?debug=timeline")).await.body();
+    let timeline = &body[body.find("braid-timeline").expect("timeline")..];
+    assert_eq!(timeline.matches("<rect").count(), 2);
+    assert!(timeline.contains("fast: ok") && timeline.contains("slow: timeout"));
+    assert!(timeline.contains("Page total") && timeline.contains("shell flushed at"));
+    assert!(body.ends_with("</section></body></html>"));
+
+    let disabled = Engine::default();
+    let server = start_server(timed_page(&disabled, "/"), disabled).await;
+    let body = record(&server.url("/?debug=timeline")).await.body();
+    assert!(!body.contains("braid-timeline"));
+}
