@@ -11,7 +11,7 @@ pub const MAX_SEARCH_CHARS: usize = 254;
 pub(super) enum Search {
     /// Empty (or blank) text: every row.
     All,
-    /// Text too long to match any column: no row.
+    /// Text that cannot match any column (too long, or a NUL character): no row.
     Nothing,
     /// Rows with a column containing the text, ASCII case ignored.
     Matching {
@@ -30,7 +30,9 @@ impl Search {
         if text.is_empty() {
             return Search::All;
         }
-        if text.chars().count() > MAX_SEARCH_CHARS {
+        // SQLite's `like` reads its pattern as a C string: a NUL would end it early and
+        // `%a\0b%` would match like `%a`. No name, email, date or amount contains one.
+        if text.chars().count() > MAX_SEARCH_CHARS || text.contains('\0') {
             return Search::Nothing;
         }
         let amount: String = text.chars().filter(|c| !matches!(c, '$' | ',')).collect();
