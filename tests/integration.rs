@@ -16,3 +16,5 @@ mod modes;
 mod compression;
 // Metrics and the debug timeline.
 mod observability;
+// The data layer against real SQLite files: migrations, seeding, every query, the triggers.
+mod db;

@@ -1,0 +1,159 @@
+//! Invoices joined with their customers: the latest, a search page, one, one customer's.
+
+use super::pattern::Search;
+use super::{MAX_ROWS, page_offset, row_limit};
+use crate::db::{Db, InvoiceRow, invoice_count};
+
+/// `select … from invoices join customers`: the columns of [`InvoiceRow`], to `concat!`
+/// with a query's own `where` and `order by`. One join, so a table of rows is one query.
+macro_rules! select_invoice_rows {
+    () => {
+        r#"
+        select
+            invoices.id,
+            invoices.customer_id,
+            invoices.amount_cents,
+            invoices.status,
+            invoices.date,
+            customers.name as customer_name,
+            customers.email as customer_email,
+            customers.avatar_color,
+            customers.initials
+        from invoices
+        join customers on customers.id = invoices.customer_id
+        "#
+    };
+}
+
+/// `where` of a search: `?1` is the `contains` pattern or null for "all", `?2` the amount
+/// pattern or null. ASCII letters match in either case (`like`'s rule); other characters,
+/// `%`, `_` and `\` included, match only themselves.
+macro_rules! where_invoice_matches {
+    () => {
+        r#"
+        where ?1 is null
+           or customers.name like ?1 escape '\'
+           or customers.email like ?1 escape '\'
+           or invoices.date like ?1 escape '\'
+           or invoices.status like ?1 escape '\'
+           -- The amount as the user writes it: 1234.56 (the `$` and `,` are dropped from ?2).
+           or printf('%d.%02d', invoices.amount_cents / 100, invoices.amount_cents % 100)
+              like ?2 escape '\'
+        "#
+    };
+}
+
+/// The `limit` newest invoices (by date, then number), at most [`MAX_ROWS`].
+pub async fn latest_invoices(db: &Db, limit: u32) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    sqlx::query_as::<_, InvoiceRow>(concat!(
+        select_invoice_rows!(),
+        r#"
+        -- A backwards walk of invoices_by_date that stops after ?1 rows.
+        order by invoices.date desc, invoices.id desc
+        limit ?1
+        "#
+    ))
+    .bind(row_limit(limit))
+    .fetch_all(db.read())
+    .await
+}
+
+/// Page `page` (1-based; 0 reads as 1) of the invoices matching `query`, newest first.
+///
+/// `query` matches a customer's name or email, the date (`2026-03`), the status (`paid`)
+/// or the amount (`1234.56`, `$1,234`), case-insensitively for ASCII letters, as a literal
+/// substring. An empty query matches every invoice. A page past the end is empty.
+pub async fn search_invoices(
+    db: &Db,
+    query: &str,
+    page: u32,
+    per_page: u32,
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    let search = Search::new(query);
+    if search == Search::Nothing {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as::<_, InvoiceRow>(concat!(
+        select_invoice_rows!(),
+        where_invoice_matches!(),
+        r#"
+        order by invoices.date desc, invoices.id desc
+        limit ?3
+        offset ?4
+        "#
+    ))
+    .bind(search.contains())
+    .bind(search.amount_contains())
+    .bind(row_limit(per_page))
+    .bind(page_offset(page, per_page))
+    .fetch_all(db.read())
+    .await
+}
+
+/// How many pages of `per_page` rows [`search_invoices`] has for `query`; at least 1, so
+/// "page 1 of 1" also describes an empty result.
+pub async fn invoice_pages(db: &Db, query: &str, per_page: u32) -> Result<u32, sqlx::Error> {
+    let matching = match Search::new(query) {
+        Search::Nothing => 0,
+        // Every invoice: the kept total, instead of counting a million rows.
+        Search::All => invoice_count(db).await?,
+        search => {
+            sqlx::query_scalar::<_, i64>(concat!(
+                r#"
+                select count(*)
+                from invoices
+                join customers on customers.id = invoices.customer_id
+                "#,
+                where_invoice_matches!()
+            ))
+            .bind(search.contains())
+            .bind(search.amount_contains())
+            .fetch_one(db.read())
+            .await?
+        }
+    };
+    let per_page = u64::from(per_page.clamp(1, MAX_ROWS));
+    let pages = u64::try_from(matching)
+        .unwrap_or(0)
+        .div_ceil(per_page)
+        .max(1);
+    Ok(u32::try_from(pages).unwrap_or(u32::MAX))
+}
+
+/// The invoice numbered `id` with its customer, if it exists.
+pub async fn invoice_by_id(db: &Db, id: i64) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    sqlx::query_as::<_, InvoiceRow>(concat!(
+        select_invoice_rows!(),
+        r#"
+        where invoices.id = ?1
+        "#
+    ))
+    .bind(id)
+    .fetch_optional(db.read())
+    .await
+}
+
+/// Up to `limit` invoices of one customer, newest first, leaving out `except_invoice`
+/// (the invoice a page already shows, under "other invoices of this customer").
+pub async fn invoices_of_customer(
+    db: &Db,
+    customer_id: i64,
+    except_invoice: Option<i64>,
+    limit: u32,
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    sqlx::query_as::<_, InvoiceRow>(concat!(
+        select_invoice_rows!(),
+        r#"
+        -- A seek into invoices_by_customer, read backwards by date.
+        where invoices.customer_id = ?1
+          and (?2 is null or invoices.id <> ?2)
+        order by invoices.date desc, invoices.id desc
+        limit ?3
+        "#
+    ))
+    .bind(customer_id)
+    .bind(except_invoice)
+    .bind(row_limit(limit))
+    .fetch_all(db.read())
+    .await
+}
