@@ -3,11 +3,17 @@
 use axum::Router;
 
 use super::AppState;
-use super::pages;
+use super::{assets, pages};
 
-/// The whole application: the demo pages and the `/bench` pages.
+/// The whole application: the Acme pages, the `/bench` pages and the stylesheet.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(pages::landing::router())
+        .merge(pages::dashboard::router())
+        .merge(pages::invoices::router())
+        .merge(pages::invoice::router())
+        .merge(pages::customers::router())
         .merge(pages::bench::router())
+        .merge(assets::router())
         .with_state(state)
 }

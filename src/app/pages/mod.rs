@@ -1,3 +1,8 @@
 //! One module per page; each exposes its own `router()`.
 
 pub mod bench;
+pub mod customers;
+pub mod dashboard;
+pub mod invoice;
+pub mod invoices;
+pub mod landing;

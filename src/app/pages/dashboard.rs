@@ -1,0 +1,110 @@
+//! `/dashboard`: four summary cards, the revenue chart and the latest invoices, each its own
+//! section; all six queries start together when the request arrives.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use maud::html;
+
+use crate::app::AppState;
+use crate::app::components::{cards, chart, format, layout, skeleton, tables};
+use crate::db::{self, Db};
+use crate::stream::{Page, Slot};
+
+/// The `/dashboard` route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/dashboard", get(dashboard))
+}
+
+/// Months the revenue chart shows.
+const CHART_MONTHS: u32 = 12;
+/// Rows of the latest-invoices list.
+const LATEST_ROWS: u32 = 5;
+
+async fn dashboard(State(app): State<AppState>, page: Page) -> Response {
+    let cards = Card::ALL.map(|card| card_section(&page, &app, card));
+    let revenue = {
+        let app = app.clone();
+        page.section(skeleton::chart(), async move {
+            app.latency.wait("revenue").await;
+            let months = db::monthly_revenue(&app.db, CHART_MONTHS).await?;
+            Ok::<_, sqlx::Error>(chart::revenue_chart(&months))
+        })
+        .name("revenue")
+    };
+    let latest = page
+        .section(
+            skeleton::invoice_list("Latest invoices", LATEST_ROWS as usize),
+            async move {
+                app.latency.wait("latest").await;
+                let invoices = db::latest_invoices(&app.db, LATEST_ROWS).await?;
+                Ok::<_, sqlx::Error>(tables::invoice_list("Latest invoices", &invoices))
+            },
+        )
+        .name("latest");
+    page.render(layout::shell(
+        "Dashboard",
+        "/dashboard",
+        html! {
+            h1 { "Dashboard" }
+            div class="cards" { @for card in &cards { (card) } }
+            div class="dashboard-grid" { (revenue) (latest) }
+        },
+    ))
+}
+
+/// The four summary cards, each an independent aggregate query.
+#[derive(Debug, Clone, Copy)]
+enum Card {
+    Collected,
+    Pending,
+    Invoices,
+    Customers,
+}
+
+impl Card {
+    const ALL: [Card; 4] = [Card::Collected, Card::Pending, Card::Invoices, Card::Customers];
+
+    /// Section name: in logs, metrics, the timeline and `--demo-latency`.
+    fn name(self) -> &'static str {
+        match self {
+            Card::Collected => "collected",
+            Card::Pending => "pending",
+            Card::Invoices => "invoices",
+            Card::Customers => "customers",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Card::Collected => "Collected",
+            Card::Pending => "Pending",
+            Card::Invoices => "Total invoices",
+            Card::Customers => "Total customers",
+        }
+    }
+
+    async fn value(self, db: &Db) -> Result<String, sqlx::Error> {
+        Ok(match self {
+            Card::Collected => format::dollars(db::total_collected_cents(db).await?),
+            Card::Pending => format::dollars(db::total_pending_cents(db).await?),
+            Card::Invoices => count(db::invoice_count(db).await?),
+            Card::Customers => count(db::customer_count(db).await?),
+        })
+    }
+}
+
+fn count(value: i64) -> String {
+    format::thousands(value.unsigned_abs())
+}
+
+fn card_section(page: &Page, app: &AppState, card: Card) -> Slot {
+    let app = app.clone();
+    page.section(skeleton::card(card.label()), async move {
+        app.latency.wait(card.name()).await;
+        let value = card.value(&app.db).await?;
+        Ok::<_, sqlx::Error>(cards::card(card.label(), &value))
+    })
+    .name(card.name())
+}

@@ -1,0 +1,115 @@
+//! `/invoices/{id}`: the invoice is looked up before the shell (an unknown id is a real 404),
+//! then the customer's details and their other invoices stream as sections that depend on it
+//! (a shared resource), while the unrelated recent-activity section never waits for it.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use maud::html;
+
+use crate::app::AppState;
+use crate::app::components::avatar::avatar;
+use crate::app::components::format::{date, dollars};
+use crate::app::components::{layout, skeleton, tables};
+use crate::app::error::{AppError, Result};
+use crate::db::{self, InvoiceRow};
+use crate::stream::{Page, Resource};
+
+/// The `/invoices/{id}` route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/invoices/{id}", get(invoice))
+}
+
+/// Other invoices of the same customer shown.
+const OTHER_INVOICES: u32 = 5;
+
+async fn invoice(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    page: Page,
+) -> Result<Response> {
+    let id: i64 = id.parse().map_err(|_| {
+        let shown: String = id.chars().take(40).collect();
+        AppError::BadRequest(format!("An invoice id is a number, not {shown:?}."))
+    })?;
+    // Started first: it does not depend on the invoice and never waits for it.
+    let activity = {
+        let app = app.clone();
+        page.section(skeleton::invoice_list("Recent activity", 5), async move {
+            app.latency.wait("activity").await;
+            let latest = db::latest_invoices(&app.db, 5).await?;
+            Ok::<_, sqlx::Error>(tables::invoice_list("Recent activity", &latest))
+        })
+        .name("activity")
+    };
+    let invoice: Resource<Option<InvoiceRow>> = {
+        let app = app.clone();
+        page.resource(async move { db::invoice_by_id(&app.db, id).await })
+    };
+    // The status code depends on it, so it is awaited before the shell.
+    let found = invoice
+        .get()
+        .await
+        .map_err(|error| AppError::Internal(error.to_string()))?
+        .ok_or(AppError::NotFound("invoice"))?;
+
+    let customer = {
+        let (app, invoice) = (app.clone(), invoice.clone());
+        page.section(html! { div class="panel customer-panel" { (skeleton::line()) } }, async move {
+            app.latency.wait("customer").await;
+            let customer_id = depends_on(&invoice).await?.customer_id;
+            let customer = db::customer_by_id(&app.db, customer_id).await?;
+            Ok::<_, anyhow::Error>(html! {
+                div class="panel customer-panel" {
+                    @if let Some(customer) = customer {
+                        (avatar(&customer.initials, &customer.avatar_color))
+                        span class="who" { strong { (customer.name) } small { (customer.email) } }
+                    } @else {
+                        p { "This customer no longer exists." }
+                    }
+                }
+            })
+        })
+        .name("customer")
+    };
+    let others = page
+        .section(
+            skeleton::invoice_list("Other invoices of this customer", OTHER_INVOICES as usize),
+            async move {
+                app.latency.wait("others").await;
+                let current = depends_on(&invoice).await?;
+                let rows =
+                    db::invoices_of_customer(&app.db, current.customer_id, Some(current.id), OTHER_INVOICES)
+                        .await?;
+                Ok::<_, anyhow::Error>(tables::invoice_list("Other invoices of this customer", &rows))
+            },
+        )
+        .name("others");
+
+    let title = format!("Invoice #{}", found.id);
+    Ok(page
+        .render(layout::shell(
+            &title,
+            "/invoices",
+            html! {
+                h1 { (title) }
+                dl class="invoice-facts panel" {
+                    dt { "Amount" } dd class="amount" { (dollars(found.amount_cents)) }
+                    dt { "Status" } dd { span class={ "status status-" (found.status) } { (found.status) } }
+                    dt { "Date" } dd { (date(&found.date)) }
+                }
+                (customer)
+                div class="dashboard-grid" { (others) (activity) }
+            },
+        ))
+        .into_response())
+}
+
+/// The invoice a dependent section needs; the handler has checked that it exists.
+async fn depends_on(invoice: &Resource<Option<InvoiceRow>>) -> anyhow::Result<InvoiceRow> {
+    invoice
+        .get()
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the invoice disappeared"))
+}

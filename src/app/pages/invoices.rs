@@ -1,0 +1,126 @@
+//! `/invoices?query=&page=`: a search form and a paginated table; the rows and the page
+//! count are separate sections that run concurrently.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::app::components::{layout, skeleton, tables};
+use crate::db;
+use crate::stream::Page;
+
+/// The `/invoices` route (an invoice's own page lives in `invoice.rs`).
+pub fn router() -> Router<AppState> {
+    Router::new().route("/invoices", get(invoices))
+}
+
+/// Rows per page.
+const PER_PAGE: u32 = 10;
+
+/// Query parameters, taken as text: a bad `page` is clamped, never a failure.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+/// A page number from user text: missing, non-numeric, zero or negative reads as 1; a
+/// number too large for the database reads as the largest (an empty page past the end).
+pub fn page_number(text: Option<&str>) -> u32 {
+    let Some(text) = text.map(str::trim) else { return 1 };
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<u32>().unwrap_or(u32::MAX).max(1);
+    }
+    1
+}
+
+async fn invoices(
+    State(app): State<AppState>,
+    Query(params): Query<SearchParams>,
+    page: Page,
+) -> Response {
+    let query = params.query.trim().to_string();
+    let number = page_number(params.page.as_deref());
+    let rows = {
+        let (app, query) = (app.clone(), query.clone());
+        page.section(skeleton::table_rows(PER_PAGE as usize, 5), async move {
+            app.latency.wait("table").await;
+            let invoices = db::search_invoices(&app.db, &query, number, PER_PAGE).await?;
+            Ok::<_, sqlx::Error>(tables::invoice_rows(&invoices))
+        })
+        .name("table")
+    };
+    let pages = {
+        let query = query.clone();
+        page.section(skeleton::line(), async move {
+            app.latency.wait("pages").await;
+            let total = db::invoice_pages(&app.db, &query, PER_PAGE).await?;
+            Ok::<_, sqlx::Error>(pagination(&query, number, total))
+        })
+        .name("pages")
+    };
+    page.render(layout::shell(
+        "Invoices",
+        "/invoices",
+        html! {
+            h1 { "Invoices" }
+            (search_form("/invoices", &query, "Search by customer, email, amount, date or status"))
+            div class="panel" {
+                table class="invoices" {
+                    (tables::invoice_header())
+                    tbody { (rows) }
+                }
+            }
+            nav class="pagination" aria-label="Pages" { (pages) }
+        },
+    ))
+}
+
+/// The search box; also used by the customers page.
+pub fn search_form(action: &str, query: &str, placeholder: &str) -> Markup {
+    html! {
+        form class="search" action=(action) method="get" role="search" {
+            input type="search" name="query" value=(query) placeholder=(placeholder)
+                aria-label=(placeholder) maxlength=(db::MAX_SEARCH_CHARS);
+            button type="submit" { "Search" }
+        }
+        @if query.chars().count() > db::MAX_SEARCH_CHARS {
+            p class="notice" { "Searches are limited to " (db::MAX_SEARCH_CHARS) " characters; this one matches nothing." }
+        }
+    }
+}
+
+fn pagination(query: &str, current: u32, total: u32) -> Markup {
+    let link = |number: u32| {
+        form_urlencoded::Serializer::for_suffix(String::from("/invoices?"), "/invoices?".len())
+            .append_pair("query", query)
+            .append_pair("page", &number.to_string())
+            .finish()
+    };
+    html! {
+        @if current > 1 { a href=(link(current.saturating_sub(1).min(total))) rel="prev" { "← Previous" } }
+        span { "Page " (current) " of " (total) }
+        @if current < total { a href=(link(current + 1)) rel="next" { "Next →" } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_number;
+
+    #[test]
+    fn bad_page_numbers_are_clamped() {
+        assert_eq!(page_number(None), 1);
+        assert_eq!(page_number(Some("3")), 3);
+        assert_eq!(page_number(Some("0")), 1);
+        assert_eq!(page_number(Some("-2")), 1);
+        assert_eq!(page_number(Some("abc")), 1);
+        assert_eq!(page_number(Some("99999999999999999999")), u32::MAX);
+    }
+}
