@@ -5,6 +5,17 @@
 //! say) and the time to the end of the response, as p50/p90/p99/max. Unlike h2load, whose time
 //! to first byte covers only the first response on each connection, every response counts.
 //!
+//! Run with
+//! ```not_rust
+//! braid load -c 64 -n 5000 --warmup 500 --marker "Section 1" --marker "Section 2" \
+//!     --marker "Section 3" http://127.0.0.1:3000/bench/s1
+//! ```
+//!
+//! All figures are measured from just before the request is written; the time to first byte
+//! is when the first read of the response returns. Responses that were not 2xx count as
+//! errors by status and stay out of the figures. No `Accept-Encoding` is sent, so markers
+//! are searched in the uncompressed body.
+//!
 //! # Layout
 //!
 //! - [`plan`]: the checked run ([`Plan`]) and the shared [`plan::Schedule`] of requests.

@@ -39,6 +39,7 @@ pub struct Figure {
     /// For a marker: 2xx responses that never contained it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing: Option<u64>,
+    /// Smallest, median, 90th and 99th percentile, largest and mean value.
     pub min_ms: f64,
     pub p50_ms: f64,
     pub p90_ms: f64,
@@ -49,7 +50,7 @@ pub struct Figure {
 
 impl Report {
     /// Builds the report from the merged stats of a run that measured for `elapsed`.
-    pub fn new(stats: Stats, markers: &[String], elapsed: Duration) -> Self {
+    pub(crate) fn new(stats: Stats, markers: &[String], elapsed: Duration) -> Self {
         let elapsed_s = elapsed.as_secs_f64();
         let mut figures = vec![Figure::new("ttfb", &stats.ttfb, None)];
         for ((name, histogram), &missing) in markers

@@ -29,10 +29,15 @@ pub enum ErrorKind {
 /// Errors by kind; non-2xx responses by status code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Errors {
+    /// The TCP connection could not be opened.
     pub connect: u64,
+    /// No complete response within `--timeout`.
     pub timeout: u64,
+    /// A socket error while writing or reading.
     pub io: u64,
+    /// The connection closed before the response was complete.
     pub eof: u64,
+    /// The response was not valid HTTP/1.1.
     pub framing: u64,
     /// Complete responses whose status is not 2xx, by status code.
     pub status: BTreeMap<u16, u64>,
