@@ -380,6 +380,20 @@ async fn connection_close_reconnects_for_each_request() {
     assert_eq!(report.errors.total(), 0, "{report}");
 }
 
+/// A server that closes kept-alive connections without saying so: the next request on each
+/// is retried once on a new connection, not counted as an error.
+#[tokio::test]
+async fn a_silently_closed_keep_alive_connection_is_retried() {
+    let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let report = load(&["-c", "1", "-n", "4", &start_closing_server(ok).await]).await;
+    assert_eq!(
+        (report.responses, report.errors.total()),
+        (4, 0),
+        "{report}"
+    );
+    assert_eq!(report.connections_opened, 4, "{report}");
+}
+
 #[tokio::test]
 async fn a_body_delimited_by_the_close_completes() {
     let report = load(&[

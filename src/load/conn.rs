@@ -52,8 +52,33 @@ struct Connection {
 impl Connection {
     /// Sends the next URL's request and records its response.
     async fn request(&mut self, measured: bool) -> Result<(), ErrorKind> {
-        let (target, addr) = &self.plan.targets[self.next_target];
+        let target = self.next_target;
         self.next_target = (self.next_target + 1) % self.plan.targets.len();
+        let addr = self.plan.targets[target].1;
+        let reused = self.stream.as_ref().is_some_and(|(_, at)| *at == addr);
+        match self.send(target).await {
+            // The server closed an idle keep-alive connection just as the request went out:
+            // like any HTTP client, retry once on a new connection rather than count an error.
+            Err(ErrorKind::Eof | ErrorKind::Io) if reused && !self.receiver.started() => {
+                self.stream = None;
+                self.send(target).await?;
+            }
+            result => result?,
+        }
+        let sample = self.receiver.sample();
+        if sample.close {
+            self.stream = None;
+        }
+        let markers = self.receiver.markers();
+        self.shards
+            .get(self.index)
+            .record(sample, markers, measured);
+        Ok(())
+    }
+
+    /// Sends target `target`'s request, connecting first if needed, and reads its response.
+    async fn send(&mut self, target: usize) -> Result<(), ErrorKind> {
+        let (target, addr) = &self.plan.targets[target];
         let stream = match self.stream.take() {
             Some((stream, at)) if at == *addr => stream,
             _ => {
@@ -66,19 +91,9 @@ impl Connection {
         let stream = &mut self.stream.insert((stream, *addr)).0;
         let sent = Instant::now();
         let exchange = exchange(stream, &target.request, &mut self.receiver, sent);
-        match tokio::time::timeout(self.plan.timeout, exchange).await {
-            Ok(result) => result?,
-            Err(_) => return Err(ErrorKind::Timeout),
-        }
-        let sample = self.receiver.sample();
-        if sample.close {
-            self.stream = None;
-        }
-        let markers = self.receiver.markers();
-        self.shards
-            .get(self.index)
-            .record(sample, markers, measured);
-        Ok(())
+        tokio::time::timeout(self.plan.timeout, exchange)
+            .await
+            .unwrap_or(Err(ErrorKind::Timeout))
     }
 }
 
