@@ -18,3 +18,5 @@ mod compression;
 mod observability;
 // The data layer against real SQLite files: migrations, seeding, every query, the triggers.
 mod db;
+// braid load: framing, markers and the engine against local servers.
+mod load;
