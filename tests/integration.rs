@@ -20,3 +20,5 @@ mod observability;
 mod db;
 // braid load: framing, markers and the engine against local servers.
 mod load;
+// The Acme application on real SQLite files.
+mod app;

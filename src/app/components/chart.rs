@@ -7,7 +7,7 @@ use crate::db::MonthRevenue;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 260.0;
-const LEFT: f64 = 64.0;
+const LEFT: f64 = 84.0;
 const BOTTOM: f64 = 24.0;
 const TOP: f64 = 8.0;
 const GRID_LINES: u32 = 4;
@@ -21,8 +21,7 @@ pub fn revenue_chart(months: &[MonthRevenue]) -> Markup {
     html! {
         div class="panel chart-panel" {
             h2 { "Recent revenue" }
-            svg class="chart" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } preserveAspectRatio="none"
-                role="img" aria-label="Paid revenue per month" {
+            svg class="chart" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label="Paid revenue per month" {
                 @for step in 0..=GRID_LINES {
                     @let value = top_value * i64::from(step) / i64::from(GRID_LINES);
                     line x1=(LEFT) x2=(WIDTH) y1=(y(value)) y2=(y(value)) stroke="#e5e7eb" {}
@@ -75,7 +74,10 @@ mod tests {
     fn one_bar_and_label_per_month() {
         let months: Vec<MonthRevenue> = ["2026-01", "2026-02"]
             .iter()
-            .map(|m| MonthRevenue { month: m.to_string(), revenue_cents: 5000 })
+            .map(|m| MonthRevenue {
+                month: m.to_string(),
+                revenue_cents: 5000,
+            })
             .collect();
         let svg = revenue_chart(&months).into_string();
         assert_eq!(svg.matches("<rect").count(), 2);

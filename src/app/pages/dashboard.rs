@@ -64,7 +64,12 @@ enum Card {
 }
 
 impl Card {
-    const ALL: [Card; 4] = [Card::Collected, Card::Pending, Card::Invoices, Card::Customers];
+    const ALL: [Card; 4] = [
+        Card::Collected,
+        Card::Pending,
+        Card::Invoices,
+        Card::Customers,
+    ];
 
     /// Section name: in logs, metrics, the timeline and `--demo-latency`.
     fn name(self) -> &'static str {

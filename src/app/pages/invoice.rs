@@ -79,10 +79,17 @@ async fn invoice(
             async move {
                 app.latency.wait("others").await;
                 let current = depends_on(&invoice).await?;
-                let rows =
-                    db::invoices_of_customer(&app.db, current.customer_id, Some(current.id), OTHER_INVOICES)
-                        .await?;
-                Ok::<_, anyhow::Error>(tables::invoice_list("Other invoices of this customer", &rows))
+                let rows = db::invoices_of_customer(
+                    &app.db,
+                    current.customer_id,
+                    Some(current.id),
+                    OTHER_INVOICES,
+                )
+                .await?;
+                Ok::<_, anyhow::Error>(tables::invoice_list(
+                    "Other invoices of this customer",
+                    &rows,
+                ))
             },
         )
         .name("others");

@@ -33,7 +33,9 @@ pub struct SearchParams {
 /// A page number from user text: missing, non-numeric, zero or negative reads as 1; a
 /// number too large for the database reads as the largest (an empty page past the end).
 pub fn page_number(text: Option<&str>) -> u32 {
-    let Some(text) = text.map(str::trim) else { return 1 };
+    let Some(text) = text.map(str::trim) else {
+        return 1;
+    };
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return text.parse::<u32>().unwrap_or(u32::MAX).max(1);
     }

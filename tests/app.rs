@@ -1,0 +1,218 @@
+//! The Acme application over real sockets on real SQLite files: every page, bad input, the
+//! 404 before streaming, a failing query isolated to its section, progressive rendering.
+
+use braid::app::{AppState, DemoLatency, router};
+use braid::db::{Db, SeedSize};
+use braid::stream::Engine;
+use tempfile::TempDir;
+
+use crate::util::{TestServer, body_of, final_body, record, start_server};
+
+/// A seeded database in a temp dir and an app server on it.
+pub struct TestApp {
+    pub server: TestServer,
+    pub db: Db,
+    _dir: TempDir,
+}
+
+pub async fn start_app(latency: &str) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let size = SeedSize {
+        customers: 30,
+        invoices: 600,
+        seed: 7,
+    };
+    let db = Db::open(&dir.path().join("app.sqlite3"), size)
+        .await
+        .expect("db");
+    let engine = Engine::default();
+    let state = AppState {
+        engine: engine.clone(),
+        db: db.clone(),
+        latency: latency.parse::<DemoLatency>().expect("latency"),
+    };
+    let server = start_server(router(state), engine).await;
+    TestApp {
+        server,
+        db,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+}
+
+/// Every page answers 200 with its content; the dashboard's numbers are the database's.
+#[tokio::test]
+async fn every_page_renders_its_content() {
+    let app = start_app("").await;
+    let dashboard = final_body(&record(&app.url("/dashboard")).await.body());
+    for label in [
+        "Collected",
+        "Pending",
+        "Total invoices",
+        "Total customers",
+        "Recent revenue",
+        "Latest invoices",
+    ] {
+        assert!(dashboard.contains(label), "{label} missing");
+    }
+    let invoice_count = braid::db::invoice_count(&app.db).await.unwrap();
+    assert_eq!(invoice_count, 600);
+    assert!(dashboard.contains("<p class=\"card-value\">600</p>"));
+    assert!(dashboard.contains("<p class=\"card-value\">30</p>"));
+    assert_eq!(dashboard.matches("<rect").count(), 12, "12 monthly bars");
+    assert_eq!(
+        dashboard.matches("href=\"/invoices/").count(),
+        5,
+        "5 latest invoices"
+    );
+
+    let invoices = final_body(&record(&app.url("/invoices")).await.body());
+    assert_eq!(invoices.matches("<tr><td class=\"who\">").count(), 10);
+    assert!(invoices.contains("Page 1 of 60"));
+
+    let customers = final_body(&record(&app.url("/customers")).await.body());
+    assert_eq!(customers.matches("<tr><td class=\"who\">").count(), 30);
+
+    let landing = record(&app.url("/")).await;
+    assert_eq!(landing.status, 200);
+    assert!(landing.body().contains("/dashboard"));
+
+    let css = record(&app.url("/assets/style.css")).await;
+    assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
+    assert!(css.header("cache-control").contains("max-age"));
+}
+
+/// The dashboard streams: with an artificial delay on the revenue section, the shell and the
+/// cards arrive before the chart; and all three modes give the same document.
+#[tokio::test]
+async fn the_dashboard_fills_in_progressively() {
+    let app = start_app("revenue=400").await;
+    let rec = record(&app.url("/dashboard")).await;
+    let chart = rec.arrival("aria-label=\"Paid revenue per month\"");
+    assert!(rec.arrival("<h1>Dashboard</h1>") < chart);
+    assert!(rec.arrival("Total customers</p><p class=\"card-value\">30") < chart);
+    assert!(rec.arrival("href=\"/invoices/") < chart);
+    let out_of_order = final_body(&rec.body());
+    let in_order = body_of(&record(&app.url("/dashboard?stream=in-order")).await.body());
+    let blocking = body_of(&record(&app.url("/dashboard?stream=off")).await.body());
+    assert_eq!(out_of_order, in_order);
+    assert_eq!(in_order, blocking);
+}
+
+/// An invoice's page: found → its facts, its customer and their other invoices; the
+/// activity section does not wait for the dependent ones.
+#[tokio::test]
+async fn an_invoice_page_streams_its_dependent_sections() {
+    let app = start_app("customer=300,others=300").await;
+    let invoice = braid::db::invoice_by_id(&app.db, 1).await.unwrap().unwrap();
+    let rec = record(&app.url("/invoices/1")).await;
+    assert_eq!(rec.status, 200);
+    let body = final_body(&rec.body());
+    assert!(body.contains("Invoice #1"));
+    assert!(body.contains(&invoice.customer_email));
+    assert!(body.contains("Other invoices of this customer"));
+    assert!(
+        rec.arrival("Recent activity</h2><ul class=\"invoice-list\"><li><svg")
+            < rec.arrival(&invoice.customer_email)
+    );
+}
+
+/// An unknown invoice is a real 404, decided before anything streams; an id that is not a
+/// number is a 400.
+#[tokio::test]
+async fn unknown_invoices_are_a_404_before_streaming() {
+    let app = start_app("").await;
+    for path in ["/invoices/999999", "/invoices/-1", "/invoices/0"] {
+        let rec = record(&app.url(path)).await;
+        assert_eq!(rec.status, 404, "{path}");
+        let body = rec.body();
+        assert!(
+            !body.contains("<template") && !body.contains("$b("),
+            "{path}: nothing streamed"
+        );
+        assert!(body.contains("not found"));
+    }
+    for path in [
+        "/invoices/abc",
+        "/invoices/1.5",
+        "/invoices/99999999999999999999999",
+    ] {
+        let rec = record(&app.url(path)).await;
+        assert_eq!(rec.status, 400, "{path}");
+        assert!(rec.body().contains("is a number"));
+    }
+}
+
+/// Hostile and malformed query strings: clamped or matched literally, page still rendered;
+/// never a 500.
+#[tokio::test]
+async fn bad_input_never_breaks_a_page() {
+    let app = start_app("").await;
+    let long = "x".repeat(10 * 1024);
+    let cases = [
+        "/invoices?page=abc".to_string(),
+        "/invoices?page=-5".to_string(),
+        "/invoices?page=0".to_string(),
+        "/invoices?page=99999999999999999999999".to_string(),
+        "/invoices?page=4294967295".to_string(),
+        format!("/invoices?query={long}"),
+        "/invoices?query=%27%20OR%201%3D1%20--".to_string(),
+        "/invoices?query=%25_%5C".to_string(),
+        "/invoices?query=Zo%C3%AB%20%F0%9F%98%80".to_string(),
+        "/invoices?query=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_string(),
+        format!("/customers?query={long}"),
+        "/customers?query=%27%3B%20drop%20table%20customers%3B%20--".to_string(),
+    ];
+    for path in &cases {
+        let rec = record(&app.url(path)).await;
+        assert_eq!(rec.status, 200, "{}", &path[..path.len().min(80)]);
+        let body = final_body(&rec.body());
+        assert!(!body.contains("braid-error"), "{path}: no section failed");
+        assert!(!body.contains("<script>alert(1)"));
+    }
+    let clamped = final_body(&record(&app.url("/invoices?page=-5")).await.body());
+    assert!(clamped.contains("Page 1 of 60"));
+    let past_end = final_body(
+        &record(&app.url("/invoices?page=99999999999999999999999"))
+            .await
+            .body(),
+    );
+    assert!(past_end.contains("No invoices match."));
+    let too_long = final_body(&record(&app.url(&cases[5])).await.body());
+    assert!(too_long.contains("Searches are limited to"));
+    assert_eq!(
+        braid::db::customer_count(&app.db).await.unwrap(),
+        30,
+        "nothing was dropped"
+    );
+    let bad_utf8 = record(&app.url("/invoices?query=%FF%FE")).await;
+    assert_eq!(
+        bad_utf8.status, 200,
+        "invalid UTF-8 is decoded lossily, not a failure"
+    );
+}
+
+/// A section whose query fails shows its error view; the rest of the page still arrives.
+#[tokio::test]
+async fn a_failing_query_only_breaks_its_own_section() {
+    let app = start_app("").await;
+    sqlx::query("drop table revenue_by_month")
+        .execute(app.db.write())
+        .await
+        .expect("drop table");
+    let rec = record(&app.url("/dashboard")).await;
+    assert_eq!(rec.status, 200);
+    let body = final_body(&rec.body());
+    // The three money/count cards and the chart read the monthly summary table.
+    assert_eq!(body.matches("class=\"braid-error\"").count(), 4, "{body}");
+    assert!(
+        !body.contains("no such table"),
+        "the database message is not shown"
+    );
+    assert!(body.contains("Total customers") && body.contains("href=\"/invoices/"));
+}
