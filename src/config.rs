@@ -78,6 +78,18 @@ pub struct ServeConfig {
     #[arg(long, env = "BRAID_DRAIN_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub drain_deadline: Duration,
 
+    /// A client must send its request headers within this time (slowloris protection).
+    #[arg(long, env = "BRAID_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// A connection whose client reads nothing for this long is dropped (slow readers).
+    #[arg(long, env = "BRAID_WRITE_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub write_timeout: Duration,
+
+    /// Concurrent streamed responses beyond which new requests get `503` + `Retry-After`.
+    #[arg(long, env = "BRAID_MAX_STREAMS", default_value_t = 10_000)]
+    pub max_streams: usize,
+
     /// Log format; `RUST_LOG` sets the level (default `info`).
     #[arg(long, env = "BRAID_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

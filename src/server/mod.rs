@@ -15,15 +15,20 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio_io_timeout::TimeoutStream;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+mod limits;
 pub mod metrics;
+
+pub use limits::Limits;
 
 use crate::config::{LogFormat, ServeConfig};
 use crate::stream::{Engine, EngineConfig};
 
-/// How the server treats connections.
+/// How the server treats connections. The defaults are what `braid serve` uses unless a
+/// flag says otherwise.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// After the shutdown signal, how long in-flight streams may run before their pending
@@ -31,6 +36,15 @@ pub struct ServerOptions {
     pub drain_deadline: Duration,
     /// A client must send its request headers within this time (stops slowloris clients).
     pub header_read_timeout: Duration,
+    /// A write that makes no progress for this long drops the connection: a client that
+    /// stops reading holds one chunk of memory, and only until then.
+    pub write_timeout: Duration,
+    /// Streams in flight beyond which new requests get a fast 503.
+    pub max_streams: usize,
+    /// Longest request target; longer gets 414.
+    pub max_uri_bytes: usize,
+    /// Largest request head (request line and headers); larger gets 431.
+    pub max_header_bytes: usize,
 }
 
 impl Default for ServerOptions {
@@ -38,6 +52,14 @@ impl Default for ServerOptions {
         Self {
             drain_deadline: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            // About 10 KB of memory per pending stream: 10,000 is 100 MB, well within a
+            // small machine, and far more than one core can feed with fresh sections.
+            max_streams: 10_000,
+            // A 10 KB search still renders (clamped); only absurd URLs are refused.
+            max_uri_bytes: 16 * 1024,
+            // hyper's own minimum is 8 KiB; 64 KiB fits any real browser's cookies.
+            max_header_bytes: 64 * 1024,
         }
     }
 }
@@ -57,6 +79,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let options = ServerOptions {
         drain_deadline: config.drain_deadline,
+        header_read_timeout: config.header_read_timeout,
+        write_timeout: config.write_timeout,
+        max_streams: config.max_streams,
         ..ServerOptions::default()
     };
     run(
@@ -70,13 +95,18 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Adds the middleware every response goes through.
+/// Adds the middleware every response goes through: request counting, limits,
+/// compression, tracing.
 ///
 /// Compression flushes whatever it holds each time the body is pending
 /// (async-compression ≥ 0.4.31), so every streamed chunk still reaches the client on time.
-pub fn with_middleware(router: Router) -> Router {
+pub fn with_middleware(router: Router, limits: Limits) -> Router {
     router
         .route_layer(axum::middleware::from_fn(metrics::count_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            limits,
+            limits::enforce,
+        ))
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(TraceLayer::new_for_http())
 }
@@ -93,12 +123,18 @@ pub async fn run(
 ) -> io::Result<()> {
     metrics::handle();
     let router = router.route("/metrics", get(metrics::render).with_state(engine.clone()));
-    let service = with_middleware(router);
+    let limits = Limits {
+        engine: engine.clone(),
+        max_streams: options.max_streams,
+        max_uri_bytes: options.max_uri_bytes,
+    };
+    let service = with_middleware(router, limits);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout);
+        .header_read_timeout(options.header_read_timeout)
+        .max_buf_size(options.max_header_bytes);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -114,9 +150,11 @@ pub async fn run(
         };
         // Each chunk is a small write that must leave now, not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(options.write_timeout));
         let connection = builder
             .serve_connection_with_upgrades(
-                TokioIo::new(stream),
+                TokioIo::new(Box::pin(stream)),
                 TowerToHyperService::new(service.clone()),
             )
             .into_owned();

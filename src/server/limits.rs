@@ -1,0 +1,46 @@
+//! Limits that keep the server up under load and hostile clients: shedding streams beyond a
+//! ceiling with a fast 503, and refusing over-long URLs with a 414.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{StatusCode, header};
+
+use crate::stream::Engine;
+
+/// What the limit middleware checks.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub engine: Engine,
+    /// Streams in flight beyond which new requests are refused.
+    pub max_streams: usize,
+    /// Longest accepted request target (path and query), in bytes.
+    pub max_uri_bytes: usize,
+}
+
+/// Middleware: 414 for an over-long URL; 503 with `Retry-After` when the server already
+/// streams `max_streams` responses, so overload answers in microseconds instead of queueing
+/// without bound.
+pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    let target_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    if target_len > limits.max_uri_bytes {
+        return (
+            StatusCode::URI_TOO_LONG,
+            format!("URL longer than {} bytes", limits.max_uri_bytes),
+        )
+            .into_response();
+    }
+    if limits.engine.streams_in_flight() >= limits.max_streams {
+        metrics::counter!("braid_shed_requests_total").increment(1);
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            "The server is at capacity; try again in a second.",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
