@@ -22,3 +22,5 @@ mod db;
 mod load;
 // The Acme application on real SQLite files.
 mod app;
+// The reference scenario's /bench pages.
+mod scenario;

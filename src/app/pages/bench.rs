@@ -3,16 +3,25 @@
 //! s1: three sections wait 50, 100 and 150 ms, all started at request time, then render a
 //! heading and a 20-row table. s0: identical markup with data that is ready at once, to
 //! measure braid's own rendering and streaming cost.
+//!
+//! Two more routes serve the benchmark script: `/bench/s0-static` sends s0's final HTML as
+//! bytes rendered once (the ceiling of this server stack: the gap to s0 is the engine's cost),
+//! and `/bench/hold` holds its response open with three sections that wait 10 s (memory per
+//! pending stream).
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Router;
-use axum::response::Response;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use bytes::Bytes;
+use http::header;
 use maud::{Markup, html};
+use tokio::sync::OnceCell;
 
-use crate::stream::{Engine, Page, Shell};
+use crate::stream::{Engine, Mode, Page, Shell};
 
 /// The `/bench` routes; they only need the engine.
 pub fn router<S>() -> Router<S>
@@ -23,6 +32,8 @@ where
     Router::new()
         .route("/bench/s1", get(s1))
         .route("/bench/s0", get(s0))
+        .route("/bench/s0-static", get(s0_static))
+        .route("/bench/hold", get(hold))
 }
 
 const SECTION_DELAYS_MS: [u64; 3] = [50, 100, 150];
@@ -35,6 +46,30 @@ async fn s1(page: Page) -> Response {
 
 async fn s0(page: Page) -> Response {
     render(page, |_| None)
+}
+
+async fn hold(page: Page) -> Response {
+    render(page, |_| Some(HOLD))
+}
+
+/// How long `/bench/hold` keeps its sections pending (the page deadline may end it sooner).
+const HOLD: Duration = Duration::from_secs(10);
+
+/// s0's document, rendered once through the engine in blocking mode.
+static S0_BYTES: OnceCell<Bytes> = OnceCell::const_new();
+
+async fn s0_static(State(engine): State<Engine>) -> Response {
+    let bytes = S0_BYTES
+        .get_or_init(|| async {
+            let page = Page::new(&engine, Mode::Blocking);
+            let body = render(page, |_| None).into_body();
+            axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default()
+        })
+        .await
+        .clone();
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], bytes).into_response()
 }
 
 fn render(page: Page, delay_of: impl Fn(usize) -> Option<Duration>) -> Response {
