@@ -4,8 +4,13 @@ use super::pattern::Search;
 use super::{MAX_ROWS, page_offset, row_limit};
 use crate::db::{Db, InvoiceRow, invoice_count};
 
-/// `select … from invoices join customers`: the columns of [`InvoiceRow`], to `concat!`
-/// with a query's own `where` and `order by`. One join, so a table of rows is one query.
+/// `select … from invoices cross join customers`: the columns of [`InvoiceRow`], to
+/// `concat!` with a query's own `where` and `order by`. One join, so a table of rows is one
+/// query.
+///
+/// `cross join` is SQLite's way to fix the join order: invoices outside, each one's customer
+/// looked up by primary key inside. Left to itself, the planner may loop over the (few)
+/// customers first and then sort every invoice to find the newest five.
 macro_rules! select_invoice_rows {
     () => {
         r#"
@@ -20,7 +25,7 @@ macro_rules! select_invoice_rows {
             customers.avatar_color,
             customers.initials
         from invoices
-        join customers on customers.id = invoices.customer_id
+        cross join customers on customers.id = invoices.customer_id
         "#
     };
 }
@@ -102,7 +107,7 @@ pub async fn invoice_pages(db: &Db, query: &str, per_page: u32) -> Result<u32, s
                 r#"
                 select count(*)
                 from invoices
-                join customers on customers.id = invoices.customer_id
+                cross join customers on customers.id = invoices.customer_id
                 "#,
                 where_invoice_matches!()
             ))
