@@ -16,3 +16,5 @@ mod modes;
 mod compression;
 // Metrics and the debug timeline.
 mod observability;
+// A real browser (headless chromium over CDP): mid-stream DOM, final DOM, CSP, CLS, no-JS.
+mod browser;
