@@ -222,3 +222,10 @@ pub fn body_of(document: &str) -> String {
         _ => body.to_string(),
     }
 }
+
+/// `name` in a directory of `PATH`, for tests that run an installed program.
+pub fn on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}

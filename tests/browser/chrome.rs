@@ -28,17 +28,10 @@ pub struct Chrome {
     _turn: MutexGuard<'static, ()>,
 }
 
-/// `name` in a directory of `PATH`.
-pub fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-}
-
 /// Launches chromium for `test`, or prints a loud SKIPPED line and returns `None` when the
 /// Debian package is not installed.
 pub async fn launch(test: &str) -> Option<Chrome> {
-    let Some(executable) = on_path("chromium") else {
+    let Some(executable) = crate::util::on_path("chromium") else {
         eprintln!(
             "SKIPPED: {test} needs the Debian package chromium (apt-get install chromium chromium-driver)"
         );
