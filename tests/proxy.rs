@@ -23,7 +23,7 @@ use futures::StreamExt;
 use maud::html;
 
 use crate::engine::delayed_sections;
-use crate::util::{Recording, client, eventually, record_with, start_server};
+use crate::util::{Recording, TestServer, client, eventually, record_with, start_server};
 
 /// The configuration users copy; the tests run exactly this server block.
 const DEPLOY_CONF: &str = include_str!("../deploy/nginx.conf");
@@ -66,10 +66,26 @@ fn free_port() -> u16 {
 
 /// `deploy/nginx.conf` pointed at `upstream` and listening on `port`, inside Debian's stock
 /// `http` settings (from /etc/nginx/nginx.conf), with every path in `dir`.
-fn config(dir: &Path, port: u16, upstream: SocketAddr) -> String {
-    let server = DEPLOY_CONF
+/// `extra` (one directive) goes into the `location` block, in place of the shipped one with
+/// the same name if any.
+fn config(dir: &Path, port: u16, upstream: SocketAddr, extra: &str) -> String {
+    // The directive's name (and, for `proxy_set_header`, the header): every word but the value.
+    let words: Vec<&str> = extra.split_whitespace().collect();
+    let key = &words[..words.len().saturating_sub(1)];
+    let kept: String = DEPLOY_CONF
+        .lines()
+        .filter(|line| {
+            key.is_empty() || !line.split_whitespace().collect::<Vec<_>>().starts_with(key)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let server = kept
         .replace("server 127.0.0.1:3000;", &format!("server {upstream};"))
-        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"));
+        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
+        .replace(
+            "proxy_http_version 1.1;",
+            &format!("proxy_http_version 1.1;\n        {extra}"),
+        );
     assert!(
         server.contains(&upstream.to_string()) && server.contains(&format!(":{port};")),
         "deploy/nginx.conf still has `server 127.0.0.1:3000;` and `listen 80;`"
@@ -102,6 +118,10 @@ http {{
 
 /// Starts nginx in front of `upstream`, or prints a loud SKIPPED line and returns `None`.
 fn start_nginx(test: &str, upstream: SocketAddr) -> Option<Nginx> {
+    start_nginx_with(test, upstream, "")
+}
+
+fn start_nginx_with(test: &str, upstream: SocketAddr, extra: &str) -> Option<Nginx> {
     let Some(binary) = nginx_binary() else {
         eprintln!("SKIPPED: {test} needs the Debian package nginx (apt-get install nginx)");
         return None;
@@ -110,7 +130,7 @@ fn start_nginx(test: &str, upstream: SocketAddr) -> Option<Nginx> {
     let port = free_port();
     let conf = dir.path().join("nginx.conf");
     std::fs::File::create(&conf)
-        .and_then(|mut f| f.write_all(config(dir.path(), port, upstream).as_bytes()))
+        .and_then(|mut f| f.write_all(config(dir.path(), port, upstream, extra).as_bytes()))
         .expect("write nginx.conf");
     let prefix = dir.path().display().to_string();
     // One process (`master_process off`): killing it leaves no worker behind. As root,
@@ -203,16 +223,123 @@ async fn nginx_passes_each_section_through_when_it_is_produced() {
     assert_streamed(&arrivals(&rec, &needles, false));
     assert!(rec.body().ends_with("</body></html>"));
 
+    // braid compresses (nginx forwards Accept-Encoding) and nginx passes the gzip through.
     let rec = record_with(&nginx.url("/"), &[("accept-encoding", "gzip")]).await;
     assert_eq!(rec.status, 200);
     assert_eq!(rec.header("content-encoding"), "gzip");
     assert_streamed(&arrivals(&rec, &needles, true));
 }
 
+/// Same, with nginx doing the compression (`gzip on`, Accept-Encoding not forwarded): its
+/// gzip filter flushes each chunk too.
+#[tokio::test]
+async fn nginx_gzip_flushes_each_section() {
+    let server = start_server(delayed_sections(&[100, 700]), Engine::default()).await;
+    let Some(nginx) = start_nginx_with(
+        "nginx_gzip_flushes_each_section",
+        server.addr,
+        "proxy_set_header Accept-Encoding \"\";",
+    ) else {
+        return;
+    };
+    let rec = record_with(&nginx.url("/"), &[("accept-encoding", "gzip")]).await;
+    assert_eq!(rec.status, 200, "{}", nginx.error_log());
+    assert_eq!(rec.header("content-encoding"), "gzip");
+    assert_streamed(&arrivals(
+        &rec,
+        &["Shell heading", "done-0", "done-1"],
+        true,
+    ));
+}
+
+/// The control: without braid's `X-Accel-Buffering: no`, the same nginx still forwards plain
+/// chunks as they come, but its gzip filter holds the sections back (here, until the end of
+/// the response), so the timing checks above can fail.
+#[tokio::test]
+async fn without_x_accel_buffering_nginx_gzip_holds_the_sections_back() {
+    async fn strip(mut response: axum::response::Response) -> axum::response::Response {
+        response.headers_mut().remove("x-accel-buffering");
+        response
+    }
+    let router = delayed_sections(&[100, 700]).layer(axum::middleware::map_response(strip));
+    let server = start_server(router, Engine::default()).await;
+    let Some(nginx) = start_nginx_with(
+        "without_x_accel_buffering_nginx_gzip_holds_the_sections_back",
+        server.addr,
+        "proxy_set_header Accept-Encoding \"\";",
+    ) else {
+        return;
+    };
+    let needles = ["Shell heading", "done-0", "done-1"];
+    let rec = record_with(&nginx.url("/"), &[]).await;
+    assert!(rec.headers.get("x-accel-buffering").is_none());
+    assert_streamed(&arrivals(&rec, &needles, false));
+
+    let rec = record_with(&nginx.url("/"), &[("accept-encoding", "gzip")]).await;
+    assert_eq!(rec.header("content-encoding"), "gzip");
+    let at = arrivals(&rec, &needles, true);
+    assert!(
+        at[1].as_secs_f64() > 0.5 * at[2].as_secs_f64(),
+        "gzip buffers: the first section {:?} is held until near the last {:?}",
+        at[1],
+        at[2]
+    );
+}
+
 /// A client that disconnects from nginx mid-stream makes nginx close its connection to
 /// braid (`proxy_ignore_client_abort off`), and braid drops that page's producers.
 #[tokio::test]
 async fn client_leaving_nginx_mid_stream_cancels_the_producers() {
+    let (server, nginx) =
+        match slow_page_behind_nginx("client_leaving_nginx_mid_stream_cancels_the_producers", "")
+            .await
+        {
+            Some(started) => started,
+            None => return,
+        };
+    let engine = &server.engine;
+    leave_after_the_shell(engine, &nginx).await;
+    assert!(
+        eventually(Duration::from_secs(5), || engine.live_producers() == 0).await,
+        "braid still runs {} producer(s) after the client left nginx:\n{}",
+        engine.live_producers(),
+        nginx.error_log()
+    );
+}
+
+/// The control: with `proxy_ignore_client_abort on`, nginx keeps reading from braid after
+/// the client left, and the producer keeps running.
+#[tokio::test]
+async fn with_proxy_ignore_client_abort_the_producers_keep_running() {
+    let (server, nginx) = match slow_page_behind_nginx(
+        "with_proxy_ignore_client_abort_the_producers_keep_running",
+        "proxy_ignore_client_abort on;",
+    )
+    .await
+    {
+        Some(started) => started,
+        None => return,
+    };
+    let engine = &server.engine;
+    leave_after_the_shell(engine, &nginx).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(engine.live_producers(), 1);
+    drop(nginx);
+    assert!(eventually(Duration::from_secs(5), || engine.live_producers() == 0).await);
+}
+
+/// Requests the page through nginx, reads the shell, and goes away.
+async fn leave_after_the_shell(engine: &Engine, nginx: &Nginx) {
+    let response = client().get(nginx.url("/")).send().await.expect("request");
+    let mut body = response.bytes_stream();
+    let shell = body.next().await.expect("shell").expect("shell bytes");
+    assert!(String::from_utf8_lossy(&shell).contains("Shell heading"));
+    assert_eq!(engine.live_producers(), 1, "the slow section is running");
+    drop(body);
+}
+
+/// braid serving one page whose section takes 30 s, behind nginx (with `extra` directives).
+async fn slow_page_behind_nginx(test: &str, extra: &str) -> Option<(TestServer, Nginx)> {
     let engine = Engine::default();
     let router = Router::new()
         .route(
@@ -229,23 +356,7 @@ async fn client_leaving_nginx_mid_stream_cancels_the_producers() {
             }),
         )
         .with_state(engine.clone());
-    let server = start_server(router, engine.clone()).await;
-    let Some(nginx) = start_nginx(
-        "client_leaving_nginx_mid_stream_cancels_the_producers",
-        server.addr,
-    ) else {
-        return;
-    };
-    let response = client().get(nginx.url("/")).send().await.expect("request");
-    let mut body = response.bytes_stream();
-    let shell = body.next().await.expect("shell").expect("shell bytes");
-    assert!(String::from_utf8_lossy(&shell).contains("Shell heading"));
-    assert_eq!(engine.live_producers(), 1, "the slow section is running");
-    drop(body);
-    assert!(
-        eventually(Duration::from_secs(5), || engine.live_producers() == 0).await,
-        "braid still runs {} producer(s) after the client left nginx:\n{}",
-        engine.live_producers(),
-        nginx.error_log()
-    );
+    let server = start_server(router, engine).await;
+    let nginx = start_nginx_with(test, server.addr, extra)?;
+    Some((server, nginx))
 }
