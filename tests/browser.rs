@@ -63,6 +63,7 @@ async fn page_fills_in_while_streaming_and_ends_as_the_blocking_document() {
     let mid = tab.eval(MID_STREAM_STATE).await;
     let mid_body = tab.body_html().await;
     let midstream_png = tab.screenshot("midstream.png").await;
+    std::fs::write(chrome::artifacts_dir().join("midstream.html"), &mid_body).expect("save body");
     let still_pending = tab.eval(MID_STREAM_STATE).await;
     assert_eq!(mid["h1"], "Dashboard", "{mid_body}");
     assert_eq!(mid["h2"], json!(["Section 1", "Section 2"]), "{mid_body}");
@@ -231,7 +232,7 @@ const COUNT_ANIMATION_FRAMES: &str = "window.__frames = 0; requestAnimationFrame
 const COLLECT_PROBLEMS: &str = r#"
 window.__problems = [];
 document.addEventListener('securitypolicyviolation', e =>
-    window.__problems.push('csp: ' + e.violatedDirective + ' ' + e.blockedURI));
+    window.__problems.push('csp ' + e.disposition + ': ' + e.violatedDirective + ' ' + e.blockedURI));
 window.addEventListener('error', e => window.__problems.push('error: ' + e.message));
 const braidConsoleError = console.error;
 console.error = (...args) => { window.__problems.push('console: ' + args.join(' ')); braidConsoleError(...args); };
@@ -311,8 +312,10 @@ async fn no_console_errors_or_csp_violations_under_the_enforced_policy() {
 
     let problems = problems_on(&chrome, &server.url("/injected")).await;
     assert!(
-        problems.iter().any(|p| p.starts_with("\"csp: script-src")),
-        "the inline script without nonce is a CSP violation: {problems:#?}"
+        problems
+            .iter()
+            .any(|p| p.starts_with("\"csp enforce: script-src")),
+        "the inline script without nonce violates the enforced CSP: {problems:#?}"
     );
     assert!(
         problems.iter().any(|p| p.starts_with("log")),
@@ -352,8 +355,10 @@ async fn skeletons_sized_like_their_content_do_not_shift_the_layout() {
     let server = server().await;
     // TODO(lead): also run on /dashboard
     let cls = cumulative_layout_shift(&chrome, &server.url("/cls")).await;
+    eprintln!("cumulative layout shift: {cls}");
     assert!(cls < 0.1, "cumulative layout shift {cls}");
     let control = cumulative_layout_shift(&chrome, &server.url("/cls-shifting")).await;
+    eprintln!("cumulative layout shift with undersized skeletons: {control}");
     assert!(
         control > 0.1,
         "the measure sees shifts: undersized skeletons score {control}"

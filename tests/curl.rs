@@ -42,8 +42,9 @@ impl Output {
 #[tokio::test]
 async fn curl_prints_the_shell_before_the_sections() {
     let Some(curl) = on_path("curl") else {
-        eprintln!(
-            "SKIPPED: curl_prints_the_shell_before_the_sections needs the Debian package curl (apt-get install curl)"
+        crate::util::skipped(
+            "curl_prints_the_shell_before_the_sections",
+            "the Debian package curl (apt-get install curl)",
         );
         return;
     };

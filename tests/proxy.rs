@@ -123,7 +123,7 @@ fn start_nginx(test: &str, upstream: SocketAddr) -> Option<Nginx> {
 
 fn start_nginx_with(test: &str, upstream: SocketAddr, extra: &str) -> Option<Nginx> {
     let Some(binary) = nginx_binary() else {
-        eprintln!("SKIPPED: {test} needs the Debian package nginx (apt-get install nginx)");
+        crate::util::skipped(test, "the Debian package nginx (apt-get install nginx)");
         return None;
     };
     let dir = tempfile::tempdir().expect("nginx dir");

@@ -32,8 +32,9 @@ pub struct Chrome {
 /// Debian package is not installed.
 pub async fn launch(test: &str) -> Option<Chrome> {
     let Some(executable) = crate::util::on_path("chromium") else {
-        eprintln!(
-            "SKIPPED: {test} needs the Debian package chromium (apt-get install chromium chromium-driver)"
+        crate::util::skipped(
+            test,
+            "the Debian package chromium (apt-get install chromium chromium-driver)",
         );
         return None;
     };
