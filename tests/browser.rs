@@ -36,7 +36,7 @@ async fn server() -> TestServer {
     start_server(pages::router(&engine), engine).await
 }
 
-/// Assertions 1 and 2. While the slowest section (3 s) is pending, the shell, its skeleton and
+/// While the slowest section (3 s) is pending, the shell, its skeleton and
 /// the two resolved sections (50 ms, 300 ms) are on screen; at the end each section is in
 /// place once, no braid markup is left, and the body equals the `?stream=off` body. The same
 /// equality holds for the real app's `/bench/s1` and for in-order mode.
@@ -151,7 +151,7 @@ async fn assert_final_dom(tab: &Tab, headings: &[&str]) {
     assert_eq!(state["skeletons"], 0, "{state}");
 }
 
-/// Assertion 3. A section inside `<tbody>`, a section nested in another's producer, a failing
+/// A section inside `<tbody>`, a section nested in another's producer, a failing
 /// one and a timed-out one each end up in their place in the DOM.
 #[tokio::test]
 async fn sections_in_tables_nested_failed_and_timed_out_render_in_place() {
@@ -199,7 +199,7 @@ async fn sections_in_tables_nested_failed_and_timed_out_render_in_place() {
     assert!(eventually(secs(2), || server.engine.live_producers() == 0).await);
 }
 
-/// Assertion 4. In a background tab (`visibilityState == "hidden"`, where
+/// In a background tab (`visibilityState == "hidden"`, where
 /// `requestAnimationFrame` does not fire) every section is still swapped in as it arrives.
 #[tokio::test]
 async fn sections_are_swapped_in_a_hidden_tab() {
@@ -295,7 +295,7 @@ async fn problems_on(chrome: &chrome::Chrome, url: &str) -> Vec<String> {
     problems
 }
 
-/// Assertion 5. With braid's CSP enforced, streamed pages log no error and violate nothing;
+/// With braid's CSP enforced, streamed pages log no error and violate nothing;
 /// a page with an inline script without the nonce does (the check can fail).
 #[tokio::test]
 async fn no_console_errors_or_csp_violations_under_the_enforced_policy() {
@@ -343,7 +343,7 @@ async fn cumulative_layout_shift(chrome: &chrome::Chrome, url: &str) -> f64 {
     sum.as_f64().expect("a number")
 }
 
-/// Assertion 6. Skeletons as large as their content keep the cumulative layout shift below
+/// Skeletons as large as their content keep the cumulative layout shift below
 /// 0.1; the control, skeletons far smaller than their content, scores above it.
 #[tokio::test]
 async fn skeletons_sized_like_their_content_do_not_shift_the_layout() {
@@ -365,7 +365,7 @@ async fn skeletons_sized_like_their_content_do_not_shift_the_layout() {
     );
 }
 
-/// Assertion 7. With JavaScript off, the in-order page shows everything, and the default page
+/// With JavaScript off, the in-order page shows everything, and the default page
 /// sends the browser there (`<noscript>` refresh) where it shows everything too.
 #[tokio::test]
 async fn without_javascript_the_page_falls_back_to_in_order() {
