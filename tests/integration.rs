@@ -24,3 +24,9 @@ mod load;
 mod app;
 // The reference scenario's /bench pages.
 mod scenario;
+// A real browser (headless chromium over CDP): mid-stream DOM, final DOM, CSP, CLS, no-JS.
+mod browser;
+// Behind a real nginx: chunks pass through with buffering and gzip on; disconnects cancel.
+mod proxy;
+// The real curl prints the shell before the sections.
+mod curl;

@@ -222,3 +222,17 @@ pub fn body_of(document: &str) -> String {
         _ => body.to_string(),
     }
 }
+
+/// `name` in a directory of `PATH`, for tests that run an installed program.
+pub fn on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+/// Prints `SKIPPED: <test> needs <what>` where it is seen even when cargo test captures
+/// output (a direct write to stderr bypasses the capture), for tests whose program is missing.
+pub fn skipped(test: &str, needs: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test} needs {needs}");
+}
