@@ -22,3 +22,7 @@ mod db;
 mod load;
 // The Acme application on real SQLite files.
 mod app;
+// Clients that vanish, read or send slowly, overload, database faults, shutdown, soak.
+mod reliability;
+// Generated hostile input (proptest), oversized heads and URLs, the request parsers.
+mod hostile;
