@@ -30,3 +30,7 @@ mod browser;
 mod proxy;
 // The real curl prints the shell before the sections.
 mod curl;
+// Clients that vanish, read or send slowly, overload, database faults, shutdown, soak.
+mod reliability;
+// Generated hostile input (proptest), oversized heads and URLs, the request parsers.
+mod hostile;

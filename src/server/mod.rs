@@ -136,6 +136,7 @@ pub async fn run(
         .header_read_timeout(options.header_read_timeout)
         .max_buf_size(options.max_header_bytes);
     let graceful = GracefulShutdown::new();
+    let stopping = tokio_util::sync::CancellationToken::new();
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -150,21 +151,43 @@ pub async fn run(
         };
         // Each chunk is a small write that must leave now, not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
-        let mut stream = TimeoutStream::new(stream);
-        stream.set_write_timeout(Some(options.write_timeout));
-        let connection = builder
-            .serve_connection_with_upgrades(
-                TokioIo::new(Box::pin(stream)),
-                TowerToHyperService::new(service.clone()),
-            )
-            .into_owned();
-        let connection = graceful.watch(connection);
+        // Taken now, so that a shutdown signalled from here on reaches this connection.
+        let watcher = graceful.watcher();
+        let (builder, service, stopping) = (builder.clone(), service.clone(), stopping.clone());
+        let header_read_timeout = options.header_read_timeout;
+        let write_timeout = options.write_timeout;
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            // hyper's header-read timeout starts only once the auto builder has read the first
+            // bytes (it reads them to tell HTTP/1 from HTTP/2): without this wait, a client
+            // that connects and sends nothing would hold its connection for ever.
+            // (`peek`, not `readable`: a fresh socket may report readable with nothing to read.)
+            let mut first = [0u8; 1];
+            tokio::select! {
+                // A request already sent when the shutdown comes is still served.
+                biased;
+                peeked = tokio::time::timeout(header_read_timeout, stream.peek(&mut first)) => {
+                    if peeked.is_err() {
+                        tracing::debug!("nothing sent within the header-read timeout: closing");
+                        return;
+                    }
+                }
+                () = stopping.cancelled() => return,
+            }
+            let mut stream = TimeoutStream::new(stream);
+            stream.set_write_timeout(Some(write_timeout));
+            let connection = builder
+                .serve_connection_with_upgrades(
+                    TokioIo::new(Box::pin(stream)),
+                    TowerToHyperService::new(service),
+                )
+                .into_owned();
+            if let Err(error) = watcher.watch(connection).await {
                 tracing::debug!(%error, "connection ended with an error");
             }
         });
     }
+    // Connections that have not sent anything yet are closed, not waited for.
+    stopping.cancel();
     drop(listener);
     drain(graceful, engine, options.drain_deadline).await;
     Ok(())

@@ -1,0 +1,94 @@
+//! The app on a database that misbehaves: locked by another writer, a table gone missing.
+
+use sqlx::Connection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+
+use crate::app::start_app;
+use crate::util::{final_body, record};
+
+/// The body after every swap of a 200 page at `url`.
+async fn rendered(url: &str) -> String {
+    let rec = record(url).await;
+    assert_eq!(rec.status, 200, "{url}");
+    assert!(rec.body().ends_with("</body></html>"), "{url}: well-formed");
+    final_body(&rec.body())
+}
+
+/// Another process-like connection holds the write lock (`BEGIN EXCLUSIVE`, which in WAL
+/// mode blocks writers only): every page still renders fully, since pages only read.
+#[tokio::test]
+async fn pages_render_while_another_writer_holds_the_lock() {
+    let app = start_app("").await;
+    let options = SqliteConnectOptions::new().filename(app.db.path());
+    let mut other = SqliteConnection::connect_with(&options)
+        .await
+        .expect("second connection");
+    sqlx::query("begin exclusive")
+        .execute(&mut other)
+        .await
+        .expect("lock");
+    sqlx::query("update customers set name = name where id = 1")
+        .execute(&mut other)
+        .await
+        .expect("uncommitted write");
+    for path in [
+        "/dashboard",
+        "/invoices",
+        "/customers",
+        "/invoices?query=a&page=2",
+    ] {
+        let body = rendered(&app.url(path)).await;
+        assert!(
+            !body.contains("braid-error"),
+            "{path} renders under a held lock:\n{body}"
+        );
+        assert!(
+            !body.contains("braid-timeout"),
+            "{path}: nothing waited on the lock"
+        );
+    }
+    sqlx::query("rollback")
+        .execute(&mut other)
+        .await
+        .expect("rollback");
+}
+
+/// The invoices table disappears mid-run (renamed away): the sections that read it show
+/// their error view, the others still arrive, the status stays 200 and the server keeps
+/// serving; when the table comes back, the next request renders fully again.
+#[tokio::test]
+async fn a_missing_table_breaks_its_sections_until_it_returns() {
+    let app = start_app("").await;
+    let before = rendered(&app.url("/dashboard")).await;
+    assert!(!before.contains("braid-error"));
+
+    sqlx::query("alter table invoices rename to invoices_gone")
+        .execute(app.db.write())
+        .await
+        .expect("rename away");
+    let dashboard = rendered(&app.url("/dashboard")).await;
+    assert!(
+        dashboard.contains("class=\"braid-error\""),
+        "the latest-invoices section fails:\n{dashboard}"
+    );
+    assert!(
+        dashboard.contains("Total customers"),
+        "sections that do not read invoices still arrive:\n{dashboard}"
+    );
+    assert!(
+        !dashboard.contains("no such table"),
+        "the database message stays in the log"
+    );
+    let invoices = rendered(&app.url("/invoices")).await;
+    assert!(invoices.contains("class=\"braid-error\""), "{invoices}");
+    crate::reliability::assert_serves(&app.url("/bench/s1")).await;
+
+    sqlx::query("alter table invoices_gone rename to invoices")
+        .execute(app.db.write())
+        .await
+        .expect("rename back");
+    for path in ["/dashboard", "/invoices", "/customers"] {
+        let body = rendered(&app.url(path)).await;
+        assert!(!body.contains("braid-error"), "{path} recovers:\n{body}");
+    }
+}

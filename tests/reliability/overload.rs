@@ -1,0 +1,60 @@
+//! Shedding load beyond `max_streams`.
+
+use std::time::Duration;
+
+use braid::server::ServerOptions;
+use braid::stream::Engine;
+
+use crate::util::{eventually, final_body, record, start_server_with};
+
+/// Overload: with `max_streams` = 5 and five 2 s streams open, a sixth request gets a 503
+/// with `Retry-After` in a small fraction of those 2 s; the five still complete well-formed,
+/// and once they are done a new request succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
+    const SECTION_MS: u64 = 2000;
+    let engine = Engine::default();
+    let options = ServerOptions {
+        max_streams: 5,
+        ..ServerOptions::default()
+    };
+    let server = start_server_with(
+        super::pages_on(&engine, &[SECTION_MS]),
+        engine.clone(),
+        options,
+    )
+    .await;
+    let url = server.url("/");
+    let held: Vec<_> = (0..5)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { record(&url).await })
+        })
+        .collect();
+    assert!(
+        eventually(Duration::from_secs(5), || engine.streams_in_flight() == 5).await,
+        "five streams in flight"
+    );
+
+    let refused = record(&server.url("/small")).await;
+    assert_eq!(refused.status, 503, "{}", refused.body());
+    let retry_after: u64 = refused
+        .header("retry-after")
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!(retry_after >= 1);
+    assert!(
+        refused.total < Duration::from_millis(SECTION_MS) / 4,
+        "the 503 is fast ({:?}), it does not wait for a slot",
+        refused.total
+    );
+    assert_eq!(engine.streams_in_flight(), 5, "the 503 took no slot");
+
+    for held in held {
+        let rec = held.await.expect("held request");
+        assert_eq!(rec.status, 200);
+        assert!(final_body(&rec.body()).contains("done-0"), "{}", rec.body());
+    }
+    assert!(eventually(Duration::from_secs(2), || engine.streams_in_flight() == 0).await);
+    super::assert_serves(&server.url("/small")).await;
+}
