@@ -3,12 +3,14 @@
 //! The engine records its histograms and counters through the `metrics` facade; this module
 //! installs the one process-wide Prometheus recorder and serves what it has gathered.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock, RwLock};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::header;
+use http::{StatusCode, header};
+use metrics::Counter;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::stream::Engine;
@@ -57,16 +59,36 @@ pub async fn render(State(engine): State<Engine>) -> Response {
 
 /// Middleware: counts responses by route and status.
 pub async fn count_requests(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    metrics::counter!(
-        "braid_http_requests_total",
-        "route" => route,
-        "status" => response.status().as_str().to_owned()
-    )
-    .increment(1);
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    request_counter(route, response.status()).increment(1);
     response
+}
+
+/// Counters by route, then status. Registering a labelled counter with the recorder copies
+/// its labels each time; this lookup does not. Routes and statuses are a small fixed set.
+static REQUEST_COUNTERS: LazyLock<RwLock<HashMap<String, HashMap<u16, Counter>>>> =
+    LazyLock::new(RwLock::default);
+
+fn request_counter(route: &str, status: StatusCode) -> Counter {
+    if let Ok(routes) = REQUEST_COUNTERS.read()
+        && let Some(counter) = routes
+            .get(route)
+            .and_then(|by_status| by_status.get(&status.as_u16()))
+    {
+        return counter.clone();
+    }
+    let counter = metrics::counter!(
+        "braid_http_requests_total",
+        "route" => route.to_owned(),
+        "status" => status.as_str().to_owned()
+    );
+    if let Ok(mut routes) = REQUEST_COUNTERS.write() {
+        routes
+            .entry(route.to_owned())
+            .or_default()
+            .insert(status.as_u16(), counter.clone());
+    }
+    counter
 }

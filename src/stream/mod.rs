@@ -21,6 +21,7 @@ mod protocol;
 mod render;
 mod resource;
 mod section;
+mod timeline;
 mod timing;
 
 pub use engine::{Engine, EngineConfig};

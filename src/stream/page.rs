@@ -79,7 +79,8 @@ pub(crate) struct PageShared {
     pub(crate) nonce: String,
     pub(crate) marker: SlotMarker,
     pub(crate) started: Instant,
-    pub(crate) name: Cow<'static, str>,
+    /// The matched route: a label of every metric, so shared, not copied.
+    pub(crate) name: Arc<str>,
     /// The request's path and query, to link to the in-order version for readers without
     /// JavaScript.
     pub(crate) uri: Option<Uri>,
@@ -124,7 +125,7 @@ impl Page {
             marker: SlotMarker::new(&nonce),
             nonce,
             started: Instant::now(),
-            name: Cow::Borrowed("page"),
+            name: Arc::from("page"),
             uri: None,
             timeline: false,
             registry: Mutex::new(Registry::default()),
@@ -142,7 +143,7 @@ impl Page {
     }
 
     /// Names the page in logs and metrics (the extractor uses the matched route).
-    pub fn with_name(mut self, name: impl Into<Cow<'static, str>>) -> Page {
+    pub fn with_name(mut self, name: impl Into<Arc<str>>) -> Page {
         if let Some(shared) = self.shared_mut() {
             shared.name = name.into();
         }
@@ -243,7 +244,7 @@ impl Scope {
             },
         };
         registry.sections.push(SectionEntry {
-            name: Cow::Owned(format!("section-{id}")),
+            name: Cow::Borrowed(super::section::UNNAMED),
             fallback: fallback.into_string(),
             registered_at: Instant::now(),
             timeout: self.shared.engine.config().section_timeout,
@@ -353,9 +354,9 @@ where
             .get(header::USER_AGENT)
             .and_then(|value| value.to_str().ok());
         let mode = Mode::select(params.stream.as_deref(), user_agent).map_err(PageRejection)?;
-        let name = match parts.extensions.get::<MatchedPath>() {
-            Some(path) => path.as_str().to_owned(),
-            None => parts.uri.path().to_owned(),
+        let name: Arc<str> = match parts.extensions.get::<MatchedPath>() {
+            Some(path) => path.as_str().into(),
+            None => parts.uri.path().into(),
         };
         let timeline = params.timeline && engine.config().debug_timeline;
         Ok(Page::new(&engine, mode)

@@ -40,27 +40,29 @@ pub(crate) fn write_chunk(out: &mut String, id: u32, html: &str, nonce: &str) {
     );
 }
 
-/// Writes the start of the document up to and including `<body>`.
-///
-/// `runtime` is `Some((nonce, no_script_url))` in out-of-order mode: the swap runtime and a
-/// `<noscript>` redirect to the in-order version of the page for readers without JavaScript.
-pub(crate) fn write_document_start(out: &mut String, head: &str, runtime: Option<(&str, &str)>) {
+/// Ends `<head>` and opens `<body>` when no script is needed.
+pub(crate) const HEAD_END: &str = "</head><body>";
+
+/// Writes the start of the document: doctype, charset, viewport and the page's head markup,
+/// then [`HEAD_END`].
+pub(crate) fn write_document_start(out: &mut String, head: &str) {
     out.push_str(concat!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     ));
     out.push_str(head);
-    if let Some((nonce, no_script_url)) = runtime {
-        let _ = write!(out, "<script nonce=\"{nonce}\">{SWAP_RUNTIME}</script>");
-        let escaped = escape_attribute(no_script_url);
-        let _ = write!(
-            out,
-            "<noscript><meta http-equiv=\"refresh\" content=\"0; url={escaped}\"></noscript></head><body>\
-             <noscript><p class=\"braid-noscript\"><a href=\"{escaped}\">Show this page without JavaScript</a></p></noscript>"
-        );
-    } else {
-        out.push_str("</head><body>");
-    }
+    out.push_str(HEAD_END);
+}
+
+/// What replaces [`HEAD_END`] when sections will stream: the swap runtime, and a
+/// `<noscript>` redirect and link to the in-order version for readers without JavaScript.
+pub(crate) fn runtime_head_end(nonce: &str, no_script_url: &str) -> String {
+    let escaped = escape_attribute(no_script_url);
+    format!(
+        "<script nonce=\"{nonce}\">{SWAP_RUNTIME}</script>\
+         <noscript><meta http-equiv=\"refresh\" content=\"0; url={escaped}\"></noscript></head><body>\
+         <noscript><p class=\"braid-noscript\"><a href=\"{escaped}\">Show this page without JavaScript</a></p></noscript>"
+    )
 }
 
 fn escape_attribute(value: &str) -> String {
@@ -73,39 +75,47 @@ fn escape_attribute(value: &str) -> String {
 ///
 /// A slot renders as `\0` + the page's secret token + `:` + id + `\0`. The token is random
 /// per request, so no text that reaches the shell from outside (a query echoed in a form,
-/// a database row) can forge a slot.
+/// a database row) can forge a slot. Finding markers is a `memchr` for NUL, which HTML
+/// practically never contains, then a comparison with the token: no per-request searcher
+/// to build.
 #[derive(Debug, Clone)]
 pub(crate) struct SlotMarker {
-    prefix: String,
+    /// The token followed by `:`.
+    token: String,
 }
 
 impl SlotMarker {
     pub(crate) fn new(token: &str) -> Self {
         Self {
-            prefix: format!("\0{token}:"),
+            token: format!("{token}:"),
         }
     }
 
     pub(crate) fn write(&self, out: &mut String, id: u32) {
-        out.push_str(&self.prefix);
-        let _ = write!(out, "{id}\0");
+        out.push('\0');
+        out.push_str(&self.token);
+        let mut digits = itoa::Buffer::new();
+        out.push_str(digits.format(id));
+        out.push('\0');
     }
 
     /// Finds the first slot marker in `html`: its byte range and section id.
     pub(crate) fn find(&self, html: &str) -> Option<(std::ops::Range<usize>, u32)> {
-        let finder = memchr::memmem::Finder::new(self.prefix.as_bytes());
+        let bytes = html.as_bytes();
         let mut from = 0;
-        while let Some(found) = finder.find(&html.as_bytes()[from..]) {
+        while let Some(found) = memchr::memchr(0, &bytes[from..]) {
             let start = from + found;
-            let digits_at = start + self.prefix.len();
-            let digits_end = html[digits_at..].find('\0').map(|end| digits_at + end);
-            if let Some(end) = digits_end
-                && let Ok(id) = html[digits_at..end].parse::<u32>()
-            {
-                return Some((start..end + 1, id));
+            from = start + 1;
+            let Some(after_token) = html[from..].strip_prefix(self.token.as_str()) else {
+                continue;
+            };
+            let digits_at = from + self.token.len();
+            let Some(length) = memchr::memchr(0, after_token.as_bytes()) else {
+                continue;
+            };
+            if let Ok(id) = after_token[..length].parse::<u32>() {
+                return Some((start..digits_at + length + 1, id));
             }
-            // Not a well-formed marker: it stays text.
-            from = digits_at;
         }
         None
     }

@@ -26,6 +26,7 @@ use super::page::{PageShared, Shell, poll_once};
 use super::protocol;
 use super::section::OutcomeKind;
 use super::section::{Outcome, SectionState};
+use super::timeline;
 use super::timing::{self, SectionTiming};
 
 /// Builds the streamed response: headers now, body as the client reads.
@@ -113,20 +114,20 @@ impl PageStream {
     /// included only if some section is still pending, so a page whose data is all ready is
     /// one plain HTML document.
     fn start(&mut self, shell: Shell) {
-        self.documents.push((shell.body.into_string(), 0));
-        self.paused_at = self.expand();
-        let body = std::mem::take(&mut self.out);
+        let body = shell.body.into_string();
         let head = shell.head.into_string();
-        self.out.reserve(body.len() + head.len() + 1024);
-        let no_script_url;
-        let runtime = if self.page.mode == Mode::OutOfOrder && !self.pending.is_empty() {
-            no_script_url = in_order_url(self.page.uri.as_ref());
-            Some((self.page.nonce.as_str(), no_script_url.as_str()))
-        } else {
-            None
-        };
-        protocol::write_document_start(&mut self.out, &head, runtime);
-        self.out.push_str(&body);
+        // Room for the sections spliced in; a streamed shell is about its own size.
+        self.out.reserve(head.len() + 2 * body.len() + 256);
+        protocol::write_document_start(&mut self.out, &head);
+        let head_end = self.out.len() - protocol::HEAD_END.len();
+        self.documents.push((body, 0));
+        self.paused_at = self.expand();
+        if self.page.mode == Mode::OutOfOrder && !self.pending.is_empty() {
+            let no_script_url = in_order_url(self.page.uri.as_ref());
+            let runtime = protocol::runtime_head_end(&self.page.nonce, &no_script_url);
+            self.out
+                .replace_range(head_end..head_end + protocol::HEAD_END.len(), &runtime);
+        }
         self.shell_at = timing::record_shell_flush(&self.page.name, self.page.started);
     }
 
@@ -189,6 +190,7 @@ impl PageStream {
         };
         let timing = SectionTiming::record(
             &self.page.name,
+            id,
             entry.name.clone(),
             self.page.started,
             entry.registered_at,
@@ -272,7 +274,7 @@ impl PageStream {
     fn finish(&mut self) {
         if self.page.timeline {
             let total = self.page.started.elapsed();
-            let waterfall = timing::timeline(&self.timings, self.shell_at, total);
+            let waterfall = timeline::render(&self.timings, self.shell_at, total);
             self.out.push_str(&waterfall.into_string());
         }
         self.out.push_str(protocol::DOCUMENT_END);
@@ -323,6 +325,7 @@ impl Drop for PageStream {
             if let Some(entry) = registry.sections.get(id as usize) {
                 SectionTiming::record(
                     &self.page.name,
+                    id,
                     entry.name.clone(),
                     self.page.started,
                     entry.registered_at,

@@ -41,7 +41,7 @@ impl fmt::Display for ErrorId {
 /// A timeout is expected (a slow dependency) and is logged at `warn`; an error returned by the
 /// producer at `warn`; a panic is a bug and is logged at `error`. `Cancelled` only happens
 /// when nobody reads the page any more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutcomeKind {
     /// The producer returned its markup.
     Ok,
@@ -122,6 +122,10 @@ pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
 
 /// Renders a failed section for the reader.
 pub type ErrorView = Arc<dyn Fn(&ErrorId) -> Markup + Send + Sync>;
+
+/// The name of a section that was not given one with [`Slot::name`]. One shared label keeps
+/// the metrics' cardinality bounded; logs and the timeline add the section's id.
+pub(crate) const UNNAMED: &str = "unnamed";
 
 /// Everything the renderer needs to place and settle one section.
 pub(crate) struct SectionEntry {
@@ -234,7 +238,7 @@ impl Slot {
         Self { scope, id }
     }
 
-    /// Names the section in logs, metrics and the debug timeline (default `section-<id>`).
+    /// Names the section in logs, metrics and the debug timeline (default `unnamed`).
     pub fn name(self, name: impl Into<Cow<'static, str>>) -> Self {
         let name = name.into();
         self.scope.with_entry(self.id, |entry| entry.name = name);
