@@ -54,7 +54,7 @@ impl SectionTiming {
             latency_ms = latency * 1e3,
             "section settled"
         );
-        let handles = section_metrics(page, &timing.name, outcome);
+        let handles = section_metrics(page, timing.name.clone(), outcome);
         handles.count.increment(1);
         handles.latency.record(latency);
         timing
@@ -108,17 +108,17 @@ fn cached<T: Clone>(
 
 fn section_metrics(
     page: &Arc<str>,
-    section: &Cow<'static, str>,
+    section: Cow<'static, str>,
     outcome: OutcomeKind,
 ) -> SectionMetrics {
-    let key = (section.clone(), outcome);
+    let key = (section, outcome);
     cached(
         page,
         |metrics| metrics.sections.get(&key),
         || {
             let labels = vec![
                 Label::new("page", SharedString::from_shared(page.clone())),
-                Label::new("section", SharedString::from_owned(section.to_string())),
+                Label::new("section", SharedString::from_owned(key.0.to_string())),
                 Label::new("outcome", SharedString::const_str(outcome.as_str())),
             ];
             SectionMetrics {
