@@ -6,14 +6,18 @@ use super::AppState;
 use super::{assets, pages};
 
 /// The whole application: the Acme pages, the `/bench` pages and the stylesheet.
+///
+/// The `/bench` pages get only the engine as their state: axum clones a handler's state for
+/// every request, and the benchmark should measure the engine, not the demo's handles.
 pub fn router(state: AppState) -> Router {
+    let bench = pages::bench::router().with_state(state.engine.clone());
     Router::new()
         .merge(pages::landing::router())
         .merge(pages::dashboard::router())
         .merge(pages::invoices::router())
         .merge(pages::invoice::router())
         .merge(pages::customers::router())
-        .merge(pages::bench::router())
         .merge(assets::router())
         .with_state(state)
+        .merge(bench)
 }

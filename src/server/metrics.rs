@@ -3,7 +3,6 @@
 //! The engine records its histograms and counters through the `metrics` facade; this module
 //! installs the one process-wide Prometheus recorder and serves what it has gathered.
 
-use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock, RwLock};
 
 use axum::extract::{MatchedPath, Request, State};
@@ -12,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 use metrics::Counter;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use rustc_hash::FxHashMap;
 
 use crate::stream::Engine;
 
@@ -68,7 +68,7 @@ pub async fn count_requests(request: Request, next: Next) -> Response {
 
 /// Counters by route, then status. Registering a labelled counter with the recorder copies
 /// its labels each time; this lookup does not. Routes and statuses are a small fixed set.
-static REQUEST_COUNTERS: LazyLock<RwLock<HashMap<String, HashMap<u16, Counter>>>> =
+static REQUEST_COUNTERS: LazyLock<RwLock<FxHashMap<String, FxHashMap<u16, Counter>>>> =
     LazyLock::new(RwLock::default);
 
 fn request_counter(route: &str, status: StatusCode) -> Counter {

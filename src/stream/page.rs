@@ -194,7 +194,9 @@ impl Page {
 
     /// Turns the shell and the sections into the streamed `200 OK` response.
     ///
-    /// Returns at once: the body is produced as the client reads it. To send another status
+    /// Writes the shell now, with every section that is already settled spliced in, and
+    /// returns: the rest of the body is produced as the client reads it. If every section
+    /// was ready, the response is one plain document with a `content-length`. To send another status
     /// (a 404 page that still has sections), wrap it: `(StatusCode::NOT_FOUND, page.render(..))`.
     pub fn render(mut self, shell: Shell) -> Response {
         self.cancel_on_drop = false;

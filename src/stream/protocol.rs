@@ -30,10 +30,13 @@ pub(crate) fn write_placeholder(out: &mut String, id: u32, fallback: &str) {
     let _ = write!(out, "<!--/b:{id}-->");
 }
 
-/// Writes one resolved section: its HTML in a template, then the call that swaps it in.
-pub(crate) fn write_chunk(out: &mut String, id: u32, html: &str, nonce: &str) {
+/// Opens one resolved section's chunk: its HTML follows, in a template.
+pub(crate) fn write_chunk_start(out: &mut String, id: u32) {
     let _ = write!(out, "<template id=\"c:{id}\">");
-    out.push_str(html);
+}
+
+/// Closes a chunk with the call that swaps it in.
+pub(crate) fn write_chunk_end(out: &mut String, id: u32, nonce: &str) {
     let _ = write!(
         out,
         "</template><script nonce=\"{nonce}\">$b({id})</script>"
@@ -158,7 +161,9 @@ mod tests {
         write_placeholder(&mut out, 3, "<i>…</i>");
         assert_eq!(out, "<template id=\"b:3\"></template><i>…</i><!--/b:3-->");
         out.clear();
-        write_chunk(&mut out, 3, "<b>x</b>", "N");
+        write_chunk_start(&mut out, 3);
+        out.push_str("<b>x</b>");
+        write_chunk_end(&mut out, 3, "N");
         assert_eq!(
             out,
             "<template id=\"c:3\"><b>x</b></template><script nonce=\"N\">$b(3)</script>"

@@ -32,8 +32,14 @@ use super::timing::{self, SectionTiming};
 /// Builds the streamed response: headers now, body as the client reads.
 pub(crate) fn respond(page: Arc<PageShared>, shell: Shell) -> Response {
     let csp = content_security_policy(&page.nonce);
-    let stream = PageStream::new(page, shell);
-    let mut response = Response::new(Body::from_stream(stream));
+    let mut stream = PageStream::new(page, shell);
+    // A page whose sections were all ready is one document of known length: no chunked
+    // framing, no stream to poll.
+    let body = match stream.complete_document() {
+        Some(document) => Body::from(document),
+        None => Body::from_stream(stream),
+    };
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -65,11 +71,11 @@ fn content_security_policy(nonce: &str) -> String {
 /// The body of one page response.
 struct PageStream {
     page: Arc<PageShared>,
-    shell: Option<Shell>,
     /// Markup still to be written, innermost last; each with the offset reached so far.
     documents: Vec<(String, usize)>,
     /// Out-of-order mode: every placed section still running.
-    pending: FuturesUnordered<Waiting>,
+    /// Made on the first pending section: a page whose data is ready never allocates one.
+    pending: Option<FuturesUnordered<Waiting>>,
     /// In-order and blocking modes: the section the document is paused at.
     paused_at: Option<Waiting>,
     /// Fires when the server's drain deadline passes; made on the first wait only.
@@ -93,13 +99,13 @@ enum Placement {
 }
 
 impl PageStream {
+    /// A body whose shell is already written: the sections that are ready now are in it.
     fn new(page: Arc<PageShared>, shell: Shell) -> Self {
         let in_flight = page.engine.stream_in_flight();
-        Self {
+        let mut stream = Self {
             page,
-            shell: Some(shell),
             documents: Vec::new(),
-            pending: FuturesUnordered::new(),
+            pending: None,
             paused_at: None,
             drain: None,
             out: String::new(),
@@ -107,7 +113,18 @@ impl PageStream {
             shell_at: Duration::ZERO,
             finished: false,
             _in_flight: in_flight,
+        };
+        stream.start(shell);
+        stream
+    }
+
+    /// The whole document, if nothing is left to wait for.
+    fn complete_document(&mut self) -> Option<Bytes> {
+        if self.pending.is_some() || self.paused_at.is_some() {
+            return None;
         }
+        self.finish();
+        Some(Bytes::from(std::mem::take(&mut self.out)))
     }
 
     /// Writes the shell: every section already settled is spliced in; the swap runtime is
@@ -122,7 +139,7 @@ impl PageStream {
         let head_end = self.out.len() - protocol::HEAD_END.len();
         self.documents.push((body, 0));
         self.paused_at = self.expand();
-        if self.page.mode == Mode::OutOfOrder && !self.pending.is_empty() {
+        if self.page.mode == Mode::OutOfOrder && self.pending.is_some() {
             let no_script_url = in_order_url(self.page.uri.as_ref());
             let runtime = protocol::runtime_head_end(&self.page.nonce, &no_script_url);
             self.out
@@ -148,7 +165,9 @@ impl PageStream {
                 Placement::Ready(html) => self.documents.push((html, 0)),
                 Placement::Pending { fallback, waiting } if out_of_order => {
                     protocol::write_placeholder(&mut self.out, id, &fallback);
-                    self.pending.push(waiting);
+                    self.pending
+                        .get_or_insert_with(FuturesUnordered::new)
+                        .push(waiting);
                 }
                 Placement::Pending { waiting, .. } => return Some(waiting),
                 Placement::Missing => {}
@@ -204,15 +223,23 @@ impl PageStream {
 
     /// Out-of-order: one chunk per section settled since the last poll.
     fn poll_out_of_order(&mut self, cx: &mut Context<'_>) {
-        while !self.pending.is_empty() {
+        while self
+            .pending
+            .as_ref()
+            .is_some_and(|pending| !pending.is_empty())
+        {
             if self.poll_drain(cx) {
-                for waiting in std::mem::take(&mut self.pending) {
+                for waiting in self.pending.take().into_iter().flatten() {
                     waiting.handle.abort();
                     self.write_section_chunk(waiting.id, Outcome::TimedOut);
                 }
                 continue;
             }
-            match self.pending.poll_next_unpin(cx) {
+            let settled = match self.pending.as_mut() {
+                Some(pending) => pending.poll_next_unpin(cx),
+                None => Poll::Ready(None),
+            };
+            match settled {
                 Poll::Ready(Some((id, outcome))) => self.write_section_chunk(id, outcome),
                 Poll::Ready(None) | Poll::Pending => return,
             }
@@ -222,11 +249,10 @@ impl PageStream {
 
     fn write_section_chunk(&mut self, id: u32, outcome: Outcome) {
         let html = self.settle(id, outcome);
-        let outer = std::mem::take(&mut self.out);
+        protocol::write_chunk_start(&mut self.out, id);
         self.documents.push((html, 0));
         self.expand();
-        let inner = std::mem::replace(&mut self.out, outer);
-        protocol::write_chunk(&mut self.out, id, &inner, &self.page.nonce);
+        protocol::write_chunk_end(&mut self.out, id, &self.page.nonce);
     }
 
     /// In-order and blocking: the document in order, pausing at each pending section.
@@ -290,9 +316,6 @@ impl Stream for PageStream {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if !this.finished {
-            if let Some(shell) = this.shell.take() {
-                this.start(shell);
-            }
             match this.page.mode {
                 Mode::OutOfOrder => this.poll_out_of_order(cx),
                 Mode::InOrder | Mode::Blocking => this.poll_in_order(cx),
@@ -315,7 +338,7 @@ impl Drop for PageStream {
     fn drop(&mut self) {
         // The client left (or the response ended): nothing may keep running for it.
         self.page.cancel_all();
-        let waiting = self.pending.iter().chain(&self.paused_at);
+        let waiting = self.pending.iter().flatten().chain(&self.paused_at);
         let ids: Vec<u32> = waiting.map(|waiting| waiting.id).collect();
         if ids.is_empty() {
             return;

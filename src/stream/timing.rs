@@ -7,10 +7,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::collections::HashMap;
 use std::sync::{LazyLock, RwLock};
 
 use metrics::{Counter, Histogram, Label, SharedString};
+use rustc_hash::FxHashMap;
 
 use super::section::OutcomeKind;
 
@@ -77,14 +77,14 @@ struct SectionMetrics {
 #[derive(Default)]
 struct PageMetrics {
     shell_flush: Option<Histogram>,
-    sections: HashMap<(Cow<'static, str>, OutcomeKind), SectionMetrics>,
+    sections: FxHashMap<(Cow<'static, str>, OutcomeKind), SectionMetrics>,
 }
 
 /// Handles by page. Registering a labelled metric with the recorder clones its labels into a
 /// new key each time, which cost more than all the rest of a section's bookkeeping; a hit
 /// here is two hashes of short strings under a read lock. Section names should come from a
 /// fixed set (they are metric labels), so this stays small.
-static PAGE_METRICS: LazyLock<RwLock<HashMap<Arc<str>, PageMetrics>>> =
+static PAGE_METRICS: LazyLock<RwLock<FxHashMap<Arc<str>, PageMetrics>>> =
     LazyLock::new(RwLock::default);
 
 /// The cached value `read` finds for `page`, or `create`d, stored with `store`.
