@@ -11,6 +11,11 @@ use anyhow::Context;
 use braid::config::{Cli, Command};
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: a rendered page makes many short-lived strings, and
+/// glibc spent a fifth of the CPU time of `/bench/s0` on them (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
