@@ -10,7 +10,7 @@
 //! Each property runs a bounded number of cases (64) against one server, so the module takes
 //! seconds. `fuzz/` holds cargo-fuzz targets for the parsers, for longer runs.
 
-use braid::load::parse::ResponseParser;
+use braid::load::parse::decode_reads;
 use braid::stream::Mode;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -331,9 +331,9 @@ fn request_parsers_never_panic() {
         .run(
             &(response, any::<prop::sample::Index>()),
             |(bytes, split)| {
-                let whole = parse_reads(&[&bytes]);
+                let whole = decode_reads(&[&bytes]);
                 let at = split.index(bytes.len() + 1);
-                let halves = parse_reads(&[&bytes[..at], &bytes[at..]]);
+                let halves = decode_reads(&[&bytes[..at], &bytes[at..]]);
                 prop_assert_eq!(whole, halves, "split at {}", at);
                 Ok(())
             },
@@ -341,27 +341,3 @@ fn request_parsers_never_panic() {
         .unwrap();
 }
 
-/// Feeds `reads` to one parser as successive socket reads; the decoded bodies of complete
-/// responses, or the first error's message.
-fn parse_reads(reads: &[&[u8]]) -> Result<Vec<Vec<u8>>, String> {
-    let mut parser = ResponseParser::new();
-    let (mut pending, mut body, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
-    for read in reads {
-        pending.extend_from_slice(read);
-        loop {
-            let parsed = parser
-                .parse(&pending, &mut |b: &[u8]| body.extend_from_slice(b))
-                .map_err(|error| error.0.to_string())?;
-            pending.drain(..parsed.consumed);
-            if !parsed.complete {
-                break;
-            }
-            bodies.push(std::mem::take(&mut body));
-            parser.reset();
-            if pending.is_empty() {
-                break;
-            }
-        }
-    }
-    Ok(bodies)
-}

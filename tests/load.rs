@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::get;
-use braid::load::parse::{FramingError, ResponseParser};
+use braid::load::parse::{FramingError, ResponseParser, decode_reads};
 use braid::load::receiver::{Progress, Receiver, Sample};
 use braid::load::{LoadArgs, Plan, Report, execute};
 use bytes::Bytes;
@@ -26,38 +26,16 @@ const CHUNKED: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
 
 // ---- Framing: bodies decoded from reads split in every way. ----
 
-/// Parses `reads` as one connection's successive socket reads; returns each complete
-/// response's decoded body.
-fn decode(reads: &[&[u8]]) -> Result<Vec<Vec<u8>>, FramingError> {
-    let mut parser = ResponseParser::new();
-    let (mut pending, mut body, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
-    for read in reads {
-        pending.extend_from_slice(read);
-        loop {
-            let parsed = parser.parse(&pending, &mut |b: &[u8]| body.extend_from_slice(b))?;
-            pending.drain(..parsed.consumed);
-            if !parsed.complete {
-                break;
-            }
-            bodies.push(std::mem::take(&mut body));
-            parser.reset();
-            if pending.is_empty() {
-                break;
-            }
-        }
-    }
-    Ok(bodies)
-}
 
 #[test]
 fn content_length_body() {
-    let bodies = decode(&[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"]);
+    let bodies = decode_reads(&[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"]);
     assert_eq!(bodies, Ok(vec![b"hello".to_vec()]));
 }
 
 #[test]
 fn chunked_with_extensions_and_trailers() {
-    assert_eq!(decode(&[CHUNKED]), Ok(vec![b"hello world".to_vec()]));
+    assert_eq!(decode_reads(&[CHUNKED]), Ok(vec![b"hello world".to_vec()]));
 }
 
 #[test]
@@ -68,7 +46,7 @@ fn chunk_header_split_across_reads() {
         .expect("chunk header")
         + 2;
     assert_eq!(
-        decode(&[&CHUNKED[..at], &CHUNKED[at..]]),
+        decode_reads(&[&CHUNKED[..at], &CHUNKED[at..]]),
         Ok(vec![b"hello world".to_vec()])
     );
 }
@@ -81,7 +59,7 @@ fn chunk_body_split_across_reads() {
         .expect("chunk data")
         + 3;
     assert_eq!(
-        decode(&[&CHUNKED[..at], &CHUNKED[at..]]),
+        decode_reads(&[&CHUNKED[..at], &CHUNKED[at..]]),
         Ok(vec![b"hello world".to_vec()])
     );
 }
@@ -89,7 +67,7 @@ fn chunk_body_split_across_reads() {
 #[test]
 fn every_split_point_decodes_the_same() {
     for at in 1..CHUNKED.len() {
-        let bodies = decode(&[&CHUNKED[..at], &CHUNKED[at..]]);
+        let bodies = decode_reads(&[&CHUNKED[..at], &CHUNKED[at..]]);
         assert_eq!(
             bodies,
             Ok(vec![b"hello world".to_vec()]),
@@ -101,7 +79,7 @@ fn every_split_point_decodes_the_same() {
 #[test]
 fn one_byte_per_read() {
     let reads: Vec<&[u8]> = CHUNKED.chunks(1).collect();
-    assert_eq!(decode(&reads), Ok(vec![b"hello world".to_vec()]));
+    assert_eq!(decode_reads(&reads), Ok(vec![b"hello world".to_vec()]));
 
     let responses = receive(&reads, &["lo wo"]).expect("valid");
     let sample = &responses[0].sample;
@@ -117,7 +95,7 @@ fn back_to_back_responses_on_keep_alive() {
     ]
     .concat();
     assert_eq!(
-        decode(&[&two]),
+        decode_reads(&[&two]),
         Ok(vec![b"one".to_vec(), b"hello world".to_vec()])
     );
     let responses = receive(&[&two], &[]).expect("valid");
@@ -155,7 +133,7 @@ fn malformed_input_is_a_framing_error() {
     ];
     for case in cases {
         assert!(
-            decode(&[case]).is_err(),
+            decode_reads(&[case]).is_err(),
             "{}",
             String::from_utf8_lossy(case)
         );

@@ -61,6 +61,30 @@ impl fmt::Display for FramingError {
 
 impl std::error::Error for FramingError {}
 
+/// Feeds `reads` to one parser as one connection's successive socket reads and returns the
+/// decoded body of each complete response, or the first framing error. For tests and fuzzing:
+/// the same bytes must give the same bodies however they are split.
+pub fn decode_reads(reads: &[&[u8]]) -> Result<Vec<Vec<u8>>, FramingError> {
+    let mut parser = ResponseParser::new();
+    let (mut pending, mut body, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+    for read in reads {
+        pending.extend_from_slice(read);
+        loop {
+            let parsed = parser.parse(&pending, &mut |b: &[u8]| body.extend_from_slice(b))?;
+            pending.drain(..parsed.consumed);
+            if !parsed.complete {
+                break;
+            }
+            bodies.push(std::mem::take(&mut body));
+            parser.reset();
+            if pending.is_empty() {
+                break;
+            }
+        }
+    }
+    Ok(bodies)
+}
+
 impl Default for ResponseParser {
     fn default() -> Self {
         Self::new()
