@@ -340,4 +340,3 @@ fn request_parsers_never_panic() {
         )
         .unwrap();
 }
-

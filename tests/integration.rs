@@ -34,3 +34,5 @@ mod curl;
 mod reliability;
 // Generated hostile input (proptest), oversized heads and URLs, the request parsers.
 mod hostile;
+// The binary's commands and their errors.
+mod cli;

@@ -26,7 +26,6 @@ const CHUNKED: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
 
 // ---- Framing: bodies decoded from reads split in every way. ----
 
-
 #[test]
 fn content_length_body() {
     let bodies = decode_reads(&[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"]);

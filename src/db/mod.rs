@@ -7,7 +7,7 @@
 //!
 //! - [`Db`] (`pool.rs`): a read pool plus a single-connection write pool, migrations on open.
 //! - `queries/`: the dashboard's totals and chart, invoice search and pages, customers.
-//! - [`seed`] (`seed/`): deterministic demo data, a million invoices in seconds.
+//! - [`seed`](mod@seed) (`seed/`): deterministic demo data, a million invoices in seconds.
 //! - [`cli`]: `braid db migrate` and `braid db seed`.
 //! - `migrations/` at the crate root: the schema, with a reason for every column and index.
 

@@ -75,7 +75,7 @@ pub struct LoadArgs {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<Header>,
 
-    /// Report when this string first appears in the decoded body, e.g. "<h2>Section 1";
+    /// Report when this string first appears in the decoded body, e.g. `"<h2>Section 1"`;
     /// repeat for more.
     #[arg(long = "marker", value_name = "STR")]
     pub markers: Vec<String>,

@@ -1,6 +1,6 @@
 //! Demo data: customers and invoices drawn from a seed, a million invoices in seconds.
 //!
-//! The rows are generated in Rust ([`generate`]) and sent to SQLite in batches of a few
+//! The rows are generated in Rust (`generate.rs`) and sent to SQLite in batches of a few
 //! thousand as one JSON array per statement, which SQLite unpacks with `json_each`: a
 //! static statement, one parameter, thousands of rows per round trip. Everything happens
 //! in one transaction on the write connection, so a reader sees no data or all of it.
