@@ -10,10 +10,11 @@ mod latency;
 pub mod pages;
 mod routes;
 
+use std::path::Path;
+
 use anyhow::Context;
 use axum::extract::FromRef;
 
-use crate::config::ServeConfig;
 use crate::db::{Db, SeedSize};
 use crate::stream::Engine;
 
@@ -32,21 +33,22 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens (creating, migrating and seeding if new) the database of `braid serve`.
-    pub async fn open(config: &ServeConfig, engine: Engine) -> anyhow::Result<AppState> {
-        let seed = SeedSize {
-            customers: config.seed_customers,
-            invoices: config.seed_invoices,
-            ..SeedSize::default()
-        };
-        let db = Db::open(&config.database, seed)
+    /// Opens the database at `database` (creating, migrating and seeding it with `seed` if
+    /// it is new) and builds the state around it.
+    pub async fn open(
+        database: &Path,
+        seed: SeedSize,
+        latency: DemoLatency,
+        engine: Engine,
+    ) -> anyhow::Result<AppState> {
+        let db = Db::open(database, seed)
             .await
-            .with_context(|| format!("opening {}", config.database.display()))?;
-        tracing::info!(database = %config.database.display(), "database ready");
+            .with_context(|| format!("opening {}", database.display()))?;
+        tracing::info!(database = %database.display(), "database ready");
         Ok(AppState {
             engine,
             db,
-            latency: config.demo_latency.clone(),
+            latency,
         })
     }
 }

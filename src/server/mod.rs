@@ -24,7 +24,9 @@ pub mod metrics;
 
 pub use limits::Limits;
 
+use crate::app::AppState;
 use crate::config::{LogFormat, ServeConfig};
+use crate::db::SeedSize;
 use crate::stream::{Engine, EngineConfig};
 
 /// How the server treats connections. The defaults are what `braid serve` uses unless a
@@ -72,7 +74,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         section_timeout: config.section_timeout,
         debug_timeline: config.debug_timeline,
     });
-    let state = crate::app::AppState::open(&config, engine.clone()).await?;
+    let seed = SeedSize {
+        customers: config.seed_customers,
+        invoices: config.seed_invoices,
+        ..SeedSize::default()
+    };
+    let latency = config.demo_latency.clone();
+    let state = AppState::open(&config.database, seed, latency, engine.clone()).await?;
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;

@@ -18,17 +18,19 @@ mod engine;
 mod mode;
 mod page;
 mod protocol;
+mod registry;
 mod render;
 mod resource;
 mod section;
+mod slot;
 mod timeline;
 mod timing;
 
 pub use engine::{Engine, EngineConfig};
 pub use mode::{Mode, UnknownMode, is_crawler};
-pub use page::{Page, PageRejection, Scope, Shell};
+pub use page::{Page, PageRejection, Scope};
+pub use render::Shell;
 pub use resource::{Resource, ResourceError};
-pub use section::{
-    ErrorId, ErrorView, OutcomeKind, Slot, default_error_view, default_timeout_view,
-};
+pub use section::{ErrorId, ErrorView, OutcomeKind, default_error_view, default_timeout_view};
+pub use slot::Slot;
 pub use timing::SectionTiming;

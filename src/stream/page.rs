@@ -3,9 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use axum::extract::{FromRef, FromRequestParts, MatchedPath};
@@ -13,25 +12,15 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{StatusCode, Uri, header};
 use maud::Markup;
-use tokio::task::AbortHandle;
 use tracing::Instrument;
 
 use super::engine::Engine;
 use super::mode::{Mode, UnknownMode};
-use super::protocol::SlotMarker;
+use super::registry::{PageShared, poll_once};
+use super::render::{Shell, respond};
 use super::resource::Resource;
-use super::section::{SectionEntry, SectionState, Slot, settle};
-
-/// The page's document: what goes in `<head>` (title, stylesheets) and the `<body>` markup with
-/// its slots. braid writes the doctype, `<html>`, the charset and viewport tags, the swap
-/// runtime and the closing tags.
-#[derive(Debug, Clone)]
-pub struct Shell {
-    /// Markup inside `<head>`, after braid's own meta tags.
-    pub head: Markup,
-    /// Markup inside `<body>`: layout, navigation and the sections' slots.
-    pub body: Markup,
-}
+use super::section::{Outcome, SectionEntry, SectionState, UNNAMED, settle};
+use super::slot::Slot;
 
 /// One request's page: the axum extractor that owns the request's sections.
 ///
@@ -73,31 +62,6 @@ pub struct Scope {
     shared: Arc<PageShared>,
 }
 
-pub(crate) struct PageShared {
-    pub(crate) engine: Engine,
-    pub(crate) mode: Mode,
-    pub(crate) nonce: String,
-    pub(crate) marker: SlotMarker,
-    pub(crate) started: Instant,
-    /// The matched route: a label of every metric, so shared, not copied.
-    pub(crate) name: Arc<str>,
-    /// The request's path and query, to link to the in-order version for readers without
-    /// JavaScript.
-    pub(crate) uri: Option<Uri>,
-    pub(crate) timeline: bool,
-    /// A std mutex: nothing is awaited while it is held and every critical section is a
-    /// push or a field update, so an async mutex would only add cost.
-    registry: Mutex<Registry>,
-}
-
-/// The sections and tasks of one page.
-#[derive(Default)]
-pub(crate) struct Registry {
-    pub(crate) sections: Vec<SectionEntry>,
-    tasks: Vec<AbortHandle>,
-    closed: bool,
-}
-
 impl fmt::Debug for Page {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Page")
@@ -118,21 +82,9 @@ impl fmt::Debug for Scope {
 impl Page {
     /// A page outside of axum's extractor, e.g. in tests or another framework.
     pub fn new(engine: &Engine, mode: Mode) -> Page {
-        let nonce = format!("{:032x}", rand::random::<u128>());
-        let shared = PageShared {
-            engine: engine.clone(),
-            mode,
-            marker: SlotMarker::new(&nonce),
-            nonce,
-            started: Instant::now(),
-            name: Arc::from("page"),
-            uri: None,
-            timeline: false,
-            registry: Mutex::new(Registry::default()),
-        };
         Page {
             scope: Scope {
-                shared: Arc::new(shared),
+                shared: Arc::new(PageShared::new(engine, mode)),
             },
             cancel_on_drop: true,
         }
@@ -200,7 +152,7 @@ impl Page {
     /// (a 404 page that still has sections), wrap it: `(StatusCode::NOT_FOUND, page.render(..))`.
     pub fn render(mut self, shell: Shell) -> Response {
         self.cancel_on_drop = false;
-        super::render::respond(self.scope.shared.clone(), shell)
+        respond(self.scope.shared.clone(), shell)
     }
 }
 
@@ -210,15 +162,6 @@ impl Drop for Page {
             self.scope.shared.cancel_all();
         }
     }
-}
-
-/// Polls a future once without a real waker: a producer that never waits (data already at
-/// hand) settles here, and the page avoids spawning a task for it. A pending future has
-/// registered a no-op waker; it registers the real one when its task polls it next, as
-/// every future must on each poll.
-pub(crate) fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    let mut context = Context::from_waker(Waker::noop());
-    Pin::new(future).poll(&mut context)
 }
 
 impl Scope {
@@ -242,11 +185,11 @@ impl Scope {
             Poll::Ready(outcome) => SectionState::Settled(outcome),
             Poll::Pending => match registry.spawn(task) {
                 Some(handle) => SectionState::Running(handle),
-                None => SectionState::Settled(super::section::Outcome::TimedOut),
+                None => SectionState::Settled(Outcome::TimedOut),
             },
         };
         registry.sections.push(SectionEntry {
-            name: Cow::Borrowed(super::section::UNNAMED),
+            name: Cow::Borrowed(UNNAMED),
             fallback: fallback.into_string(),
             registered_at: Instant::now(),
             timeout: self.shared.engine.config().section_timeout,
@@ -255,7 +198,7 @@ impl Scope {
             state,
         });
         drop(registry);
-        Slot::new(self.clone(), id)
+        Slot::new(self.shared.clone(), id)
     }
 
     /// Starts a value that several sections can await ([`Resource::get`]); it runs once, on
@@ -267,67 +210,7 @@ impl Scope {
         T: Clone + Send + Sync + 'static,
         E: fmt::Display + Send + 'static,
     {
-        Resource::start(self, producer)
-    }
-
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.shared.engine
-    }
-
-    /// Spawns a page task unless the page is already gone; `None` means cancelled.
-    pub(crate) fn spawn<F>(&self, task: F) -> Option<tokio::task::JoinHandle<F::Output>>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.shared.lock().spawn(task)
-    }
-
-    pub(crate) fn with_entry(&self, id: u32, change: impl FnOnce(&mut SectionEntry)) {
-        if let Some(entry) = self.shared.lock().sections.get_mut(id as usize) {
-            change(entry);
-        }
-    }
-
-    pub(crate) fn write_marker(&self, buffer: &mut String, id: u32) {
-        self.shared.marker.write(buffer, id);
-    }
-}
-
-impl Registry {
-    fn spawn<F>(&mut self, task: F) -> Option<tokio::task::JoinHandle<F::Output>>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        if self.closed {
-            return None;
-        }
-        let handle = tokio::spawn(task);
-        self.tasks.push(handle.abort_handle());
-        Some(handle)
-    }
-}
-
-impl PageShared {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Registry> {
-        // A panic while holding this lock can only come from braid's own short critical
-        // sections; the data stays consistent, so carry on with it.
-        self.registry
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Aborts every task of the page and refuses new ones.
-    pub(crate) fn cancel_all(&self) {
-        let tasks = {
-            let mut registry = self.lock();
-            registry.closed = true;
-            std::mem::take(&mut registry.tasks)
-        };
-        for task in tasks {
-            task.abort();
-        }
+        Resource::start(&self.shared, producer)
     }
 }
 

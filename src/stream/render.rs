@@ -16,18 +16,30 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures::stream::{FuturesUnordered, Stream, StreamExt};
 use http::{HeaderValue, header};
+use maud::Markup;
 use tokio::task::JoinHandle;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::engine::StreamInFlight;
 use super::mode::Mode;
-use super::page::{PageShared, Shell, poll_once};
 use super::protocol;
+use super::registry::{PageShared, poll_once};
 use super::section::OutcomeKind;
 use super::section::{Outcome, SectionState};
 use super::timeline;
 use super::timing::{self, SectionTiming};
+
+/// The page's document: what goes in `<head>` (title, stylesheets) and the `<body>` markup with
+/// its slots. braid writes the doctype, `<html>`, the charset and viewport tags, the swap
+/// runtime and the closing tags.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    /// Markup inside `<head>`, after braid's own meta tags.
+    pub head: Markup,
+    /// Markup inside `<body>`: layout, navigation and the sections' slots.
+    pub body: Markup,
+}
 
 /// Builds the streamed response: headers now, body as the client reads.
 pub(crate) fn respond(page: Arc<PageShared>, shell: Shell) -> Response {

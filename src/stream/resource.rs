@@ -9,7 +9,7 @@ use std::task::Poll;
 use futures::FutureExt;
 use futures::future::{self, BoxFuture, Shared};
 
-use super::page::{Scope, poll_once};
+use super::registry::{PageShared, poll_once};
 use super::section::panic_message;
 
 /// A value that starts computing when it is registered and is computed once, however many
@@ -55,12 +55,12 @@ impl<T> fmt::Debug for Resource<T> {
 }
 
 impl<T: Clone + Send + Sync + 'static> Resource<T> {
-    pub(crate) fn start<E, F>(scope: &Scope, producer: F) -> Self
+    pub(crate) fn start<E, F>(page: &PageShared, producer: F) -> Self
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
-        let live = scope.engine().live_producer();
+        let live = page.engine.live_producer();
         let mut task = Box::pin(async move {
             let _live = live;
             match AssertUnwindSafe(producer).catch_unwind().await {
@@ -71,7 +71,7 @@ impl<T: Clone + Send + Sync + 'static> Resource<T> {
         });
         let value = match poll_once(&mut task) {
             Poll::Ready(result) => future::ready(result).boxed(),
-            Poll::Pending => match scope.spawn(task) {
+            Poll::Pending => match page.spawn(task) {
                 Some(handle) => async move {
                     handle
                         .await

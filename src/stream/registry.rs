@@ -1,0 +1,121 @@
+//! One page's shared state: its sections and spawned tasks, and what the engine's parts read
+//! of the request (mode, nonce, route name).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use http::Uri;
+use tokio::task::{AbortHandle, JoinHandle};
+
+use super::engine::Engine;
+use super::mode::Mode;
+use super::protocol::SlotMarker;
+use super::section::SectionEntry;
+
+/// Shared by the `Page`, its `Scope`s and `Slot`s, its resources and the response body.
+pub(crate) struct PageShared {
+    pub(crate) engine: Engine,
+    pub(crate) mode: Mode,
+    pub(crate) nonce: String,
+    pub(crate) marker: SlotMarker,
+    pub(crate) started: Instant,
+    /// The matched route: a label of every metric, so shared, not copied.
+    pub(crate) name: Arc<str>,
+    /// The request's path and query, to link to the in-order version for readers without
+    /// JavaScript.
+    pub(crate) uri: Option<Uri>,
+    pub(crate) timeline: bool,
+    /// A std mutex: nothing is awaited while it is held and every critical section is a
+    /// push or a field update, so an async mutex would only add cost.
+    registry: Mutex<Registry>,
+}
+
+/// The sections and tasks of one page.
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub(crate) sections: Vec<SectionEntry>,
+    tasks: Vec<AbortHandle>,
+    closed: bool,
+}
+
+/// Polls a future once without a real waker: a producer that never waits (data already at
+/// hand) settles here, and the page avoids spawning a task for it. A pending future has
+/// registered a no-op waker; it registers the real one when its task polls it next, as
+/// every future must on each poll.
+pub(crate) fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    let mut context = Context::from_waker(Waker::noop());
+    Pin::new(future).poll(&mut context)
+}
+
+impl Registry {
+    /// Spawns a page task unless the page is already gone; `None` means cancelled.
+    pub(crate) fn spawn<F>(&mut self, task: F) -> Option<JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        if self.closed {
+            return None;
+        }
+        let handle = tokio::spawn(task);
+        self.tasks.push(handle.abort_handle());
+        Some(handle)
+    }
+}
+
+impl PageShared {
+    /// A fresh page: a new random nonce (also the slot markers' secret), no sections yet.
+    pub(crate) fn new(engine: &Engine, mode: Mode) -> Self {
+        let nonce = format!("{:032x}", rand::random::<u128>());
+        PageShared {
+            engine: engine.clone(),
+            mode,
+            marker: SlotMarker::new(&nonce),
+            nonce,
+            started: Instant::now(),
+            name: Arc::from("page"),
+            uri: None,
+            timeline: false,
+            registry: Mutex::new(Registry::default()),
+        }
+    }
+
+    /// Spawns a page task unless the page is already gone; `None` means cancelled.
+    pub(crate) fn spawn<F>(&self, task: F) -> Option<JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.lock().spawn(task)
+    }
+
+    /// Changes section `id`'s settings (its `Slot` builder methods).
+    pub(crate) fn with_entry(&self, id: u32, change: impl FnOnce(&mut SectionEntry)) {
+        if let Some(entry) = self.lock().sections.get_mut(id as usize) {
+            change(entry);
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Registry> {
+        // A panic while holding this lock can only come from braid's own short critical
+        // sections; the data stays consistent, so carry on with it.
+        self.registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Aborts every task of the page and refuses new ones.
+    pub(crate) fn cancel_all(&self) {
+        let tasks = {
+            let mut registry = self.lock();
+            registry.closed = true;
+            std::mem::take(&mut registry.tasks)
+        };
+        for task in tasks {
+            task.abort();
+        }
+    }
+}
