@@ -82,6 +82,14 @@ async fn every_page_renders_its_content() {
     assert_eq!(landing.status, 200);
     assert!(landing.body().contains("/dashboard"));
 
+    let unknown = record(&app.url("/no/such/page")).await;
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown.body().contains("page not found"),
+        "a real page, not an empty body"
+    );
+    assert_eq!(record(&app.url("/favicon.ico")).await.status, 204);
+
     let css = record(&app.url("/assets/style.css")).await;
     assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
     assert!(css.header("cache-control").contains("max-age"));

@@ -3,6 +3,7 @@
 use axum::Router;
 
 use super::AppState;
+use super::error::AppError;
 use super::{assets, pages};
 
 /// The whole application: the Acme pages, the `/bench` pages and the stylesheet.
@@ -18,6 +19,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::invoice::router())
         .merge(pages::customers::router())
         .merge(assets::router())
+        .fallback(|| async { AppError::NotFound("page") })
         .with_state(state)
         .merge(bench)
 }
