@@ -69,7 +69,8 @@ pub struct ServeConfig {
     #[arg(long, env = "BRAID_PAGE_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub page_deadline: Duration,
 
-    /// Default timeout of one section, counted from when the request arrived.
+    /// Default timeout of one section, counted from its registration (when the handler starts
+    /// it); a page may set its own per section.
     #[arg(long, env = "BRAID_SECTION_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
     pub section_timeout: Duration,
 

@@ -207,7 +207,14 @@ impl PageStream {
                     };
                 }
             },
-            SectionState::Taken => return Placement::Missing,
+            SectionState::Taken => {
+                tracing::warn!(
+                    page = &*self.page.name,
+                    id,
+                    "a slot was rendered twice; only its first place gets the section"
+                );
+                return Placement::Missing;
+            }
         };
         drop(registry);
         Placement::Ready(self.settle(id, outcome))
