@@ -83,6 +83,23 @@ async fn shell_first_then_sections_in_completion_order() {
     );
 }
 
+/// Over HTTP/2 (cleartext, prior knowledge) the page streams the same way: shell first, then
+/// each section in its own DATA frames as it resolves.
+#[tokio::test]
+async fn http2_streams_too() {
+    let server = start_server(delayed_sections(&[100, 300]), Engine::default()).await;
+    let h2 = reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .build()
+        .expect("h2 client");
+    let rec = crate::util::record_on(&h2, &server.url("/"), &[]).await;
+    assert_eq!(rec.status, 200);
+    assert!(rec.arrival("Shell heading") < rec.arrival("done-0"));
+    assert!(rec.arrival("done-0") < rec.arrival("done-1"));
+    assert_eq!(final_body(&rec.body()).matches("done-").count(), 2);
+}
+
 /// All producers run concurrently: 200+300+200 ms of work completes in about the slowest
 /// (300 ms), far below the sum (700 ms).
 #[tokio::test]

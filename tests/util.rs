@@ -120,8 +120,13 @@ pub async fn record(url: &str) -> Recording {
 }
 
 pub async fn record_with(url: &str, headers: &[(&str, &str)]) -> Recording {
+    record_on(&client(), url, headers).await
+}
+
+/// Like [`record_with`], on a given client (e.g. one that speaks HTTP/2).
+pub async fn record_on(client: &reqwest::Client, url: &str, headers: &[(&str, &str)]) -> Recording {
     let start = Instant::now();
-    let mut request = client().get(url);
+    let mut request = client.get(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
