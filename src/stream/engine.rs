@@ -88,8 +88,8 @@ impl Engine {
         self.inner.streams_in_flight.load(Ordering::Relaxed)
     }
 
-    /// Ends every stream now: pending sections get their timeout views. Called by the server
-    /// when its drain deadline passes.
+    /// Ends every stream now, and every later one at once: pending sections get their
+    /// timeout views. For shutdown only; the server calls it when its drain deadline passes.
     pub fn end_all_streams(&self) {
         self.inner.drain.cancel();
     }
