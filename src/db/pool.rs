@@ -87,9 +87,16 @@ impl Db {
                 source,
             })?;
 
+        // A reader never creates the file: if it disappears while the server runs, a new read
+        // connection fails (that section shows its error view) instead of opening an empty
+        // database that would keep failing after the file is restored.
         let read = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
-            .connect_with(options.pragma("query_only", "true"))
+            .connect_with(
+                options
+                    .create_if_missing(false)
+                    .pragma("query_only", "true"),
+            )
             .await
             .map_err(open_error)?;
 

@@ -1,4 +1,5 @@
-//! The app on a database that misbehaves: locked by another writer, a table gone missing.
+//! The app on a database that misbehaves: locked by another writer, a table gone missing,
+//! the file removed.
 
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
@@ -90,5 +91,39 @@ async fn a_missing_table_breaks_its_sections_until_it_returns() {
     for path in ["/dashboard", "/invoices", "/customers"] {
         let body = rendered(&app.url(path)).await;
         assert!(!body.contains("braid-error"), "{path} recovers:\n{body}");
+    }
+}
+
+/// The database file is removed mid-run, then restored from a backup: the server stays up and
+/// every page stays a well-formed 200 (open SQLite connections keep reading the removed
+/// file; a new read connection would fail rather than create an empty database), and after
+/// the restore every page renders fully.
+#[tokio::test]
+async fn a_removed_database_file_does_not_take_the_server_down() {
+    let app = start_app("").await;
+    let path = app.db.path().to_path_buf();
+    let backup = path.with_extension("backup");
+    let vacuum = format!("vacuum into '{}'", backup.display());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(vacuum))
+        .execute(app.db.write())
+        .await
+        .expect("backup");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{}{suffix}", path.display());
+        let _ = std::fs::remove_file(file);
+    }
+    assert!(!path.exists());
+    for page in ["/dashboard", "/invoices", "/customers"] {
+        rendered(&app.url(page)).await;
+    }
+    crate::reliability::assert_serves(&app.url("/bench/s1")).await;
+
+    std::fs::copy(&backup, &path).expect("restore");
+    for page in ["/dashboard", "/invoices", "/customers"] {
+        let body = rendered(&app.url(page)).await;
+        assert!(
+            !body.contains("braid-error"),
+            "{page} after the restore:\n{body}"
+        );
     }
 }
