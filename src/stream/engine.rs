@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -49,6 +49,9 @@ struct Inner {
     /// Cancelled when the server's drain deadline passes: every stream then settles its
     /// pending sections with their timeout views and ends.
     drain: CancellationToken,
+    /// Set with `drain`: streams check this on every poll (an atomic load), and poll the
+    /// token, which takes a lock, only once to register their waker.
+    draining: AtomicBool,
 }
 
 impl fmt::Debug for Engine {
@@ -91,7 +94,13 @@ impl Engine {
     /// Ends every stream now, and every later one at once: pending sections get their
     /// timeout views. For shutdown only; the server calls it when its drain deadline passes.
     pub fn end_all_streams(&self) {
+        self.inner.draining.store(true, Ordering::Release);
         self.inner.drain.cancel();
+    }
+
+    /// Whether `end_all_streams` was called.
+    pub(crate) fn is_draining(&self) -> bool {
+        self.inner.draining.load(Ordering::Acquire)
     }
 
     pub(crate) fn drain_token(&self) -> &CancellationToken {

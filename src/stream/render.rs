@@ -305,15 +305,20 @@ impl PageStream {
     }
 
     /// Whether the server's drain deadline has passed.
+    ///
+    /// The token's future is polled once, to register this body's waker (the connection's
+    /// task, which always polls it); after that an atomic load answers.
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> bool {
-        let token = self.page.engine.drain_token();
-        if token.is_cancelled() {
+        if self.page.engine.is_draining() {
             return true;
         }
-        let drain = self
-            .drain
-            .get_or_insert_with(|| Box::pin(token.clone().cancelled_owned()));
-        drain.as_mut().poll(cx).is_ready()
+        if self.drain.is_some() {
+            return false;
+        }
+        let mut drain = Box::pin(self.page.engine.drain_token().clone().cancelled_owned());
+        let drained = drain.as_mut().poll(cx).is_ready();
+        self.drain = Some(drain);
+        drained
     }
 
     fn finish(&mut self) {
