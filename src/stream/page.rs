@@ -175,9 +175,16 @@ impl Scope {
         F: Future<Output = Result<Markup, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
-        let span = tracing::debug_span!("section", page = &*self.shared.name);
+        let span = tracing::debug_span!(
+            "section",
+            page = &*self.shared.name,
+            id = tracing::field::Empty,
+            section = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
         let live = self.shared.engine.live_producer();
-        let mut task = Box::pin(settle(producer, live).instrument(span));
+        let mut task = Box::pin(settle(producer, live).instrument(span.clone()));
         let settled = poll_once(&mut task);
         let mut registry = self.shared.lock();
         let id = registry.sections.len() as u32;
@@ -188,6 +195,7 @@ impl Scope {
                 None => SectionState::Settled(Outcome::TimedOut),
             },
         };
+        span.record("id", id);
         registry.sections.push(SectionEntry {
             name: Cow::Borrowed(UNNAMED),
             fallback: fallback.into_string(),
@@ -196,6 +204,7 @@ impl Scope {
             on_error: None,
             on_timeout: None,
             state,
+            span,
         });
         drop(registry);
         Slot::new(self.shared.clone(), id)

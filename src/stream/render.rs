@@ -228,10 +228,9 @@ impl PageStream {
         };
         let timing = SectionTiming::record(
             &self.page.name,
-            id,
-            entry.name.clone(),
             self.page.started,
-            entry.registered_at,
+            id,
+            entry,
             outcome.kind(),
         );
         if self.page.timeline {
@@ -372,10 +371,9 @@ impl Drop for PageStream {
             if let Some(entry) = registry.sections.get(id as usize) {
                 SectionTiming::record(
                     &self.page.name,
-                    id,
-                    entry.name.clone(),
                     self.page.started,
-                    entry.registered_at,
+                    id,
+                    entry,
                     OutcomeKind::Cancelled,
                 );
             }

@@ -135,6 +135,9 @@ pub(crate) struct SectionEntry {
     pub(crate) on_error: Option<ErrorView>,
     pub(crate) on_timeout: Option<String>,
     pub(crate) state: SectionState,
+    /// The `section` span the producer runs in; its name, outcome and latency are recorded
+    /// on it when it settles. `Span::none()` unless `debug` tracing is on for braid.
+    pub(crate) span: tracing::Span,
 }
 
 /// Where a section's outcome is while the page renders.

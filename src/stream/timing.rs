@@ -12,7 +12,7 @@ use std::sync::{LazyLock, RwLock};
 use metrics::{Counter, Histogram, Label, SharedString};
 use rustc_hash::FxHashMap;
 
-use super::section::OutcomeKind;
+use super::section::{OutcomeKind, SectionEntry};
 
 /// When one section started and settled, relative to the request's start.
 #[derive(Debug, Clone)]
@@ -30,30 +30,28 @@ pub struct SectionTiming {
 }
 
 impl SectionTiming {
+    /// Records how section `id` of `page` settled: on its tracing span (name, outcome,
+    /// latency), as a `debug` event inside it, and in the metrics.
     pub(crate) fn record(
         page: &Arc<str>,
-        id: u32,
-        name: Cow<'static, str>,
         page_start: Instant,
-        registered_at: Instant,
+        id: u32,
+        entry: &SectionEntry,
         outcome: OutcomeKind,
     ) -> Self {
         let timing = Self {
             id,
-            name,
-            start: registered_at.saturating_duration_since(page_start),
+            name: entry.name.clone(),
+            start: entry.registered_at.saturating_duration_since(page_start),
             end: page_start.elapsed(),
             outcome,
         };
         let latency = timing.latency().as_secs_f64();
-        tracing::debug!(
-            page = &**page,
-            section = &*timing.name,
-            id,
-            outcome = outcome.as_str(),
-            latency_ms = latency * 1e3,
-            "section settled"
-        );
+        let span = &entry.span;
+        span.record("section", &*timing.name);
+        span.record("outcome", outcome.as_str());
+        span.record("latency_ms", latency * 1e3);
+        tracing::debug!(parent: span, "section settled");
         let handles = section_metrics(page, timing.name.clone(), outcome);
         handles.count.increment(1);
         handles.latency.record(latency);
