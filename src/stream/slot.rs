@@ -69,6 +69,8 @@ impl Slot {
     }
 
     /// Replaces the default error view; it receives the id that was logged with the error.
+    /// The view runs while the page's sections are locked, so it must not register sections
+    /// itself: it only turns the id into markup.
     pub fn on_error(self, view: impl Fn(&ErrorId) -> Markup + Send + Sync + 'static) -> Self {
         let view: ErrorView = Arc::new(view);
         self.shared
