@@ -115,35 +115,36 @@ impl Tab {
         );
     }
 
-    /// Evaluates `expression` (awaiting a promise) and returns its JSON value, or `None` while
-    /// there is no document to evaluate in (between two documents) or when it throws.
-    pub async fn try_eval(&self, expression: &str) -> Option<Value> {
+    /// Evaluates `expression` (awaiting a promise): its JSON value, or why there is none.
+    async fn evaluate(&self, expression: &str) -> Result<Value, String> {
         let params = EvaluateParams::builder()
             .expression(expression)
             .return_by_value(true)
             .await_promise(true)
             .build()
             .expect("evaluate params");
-        let response = self.page.execute(params).await.ok()?;
-        if response.result.exception_details.is_some() {
-            return None;
+        let response = self
+            .page
+            .execute(params)
+            .await
+            .map_err(|error| format!("Runtime.evaluate failed: {error}"))?;
+        if let Some(exception) = &response.result.exception_details {
+            return Err(format!("threw: {exception:?}"));
         }
-        Some(response.result.result.value.clone().unwrap_or(Value::Null))
+        Ok(response.result.result.value.clone().unwrap_or(Value::Null))
+    }
+
+    /// The JSON value of `expression`, or `None` while there is no document to evaluate in
+    /// (between two documents) or when it throws.
+    pub async fn try_eval(&self, expression: &str) -> Option<Value> {
+        self.evaluate(expression).await.ok()
     }
 
     /// Like `try_eval`, for expressions that must succeed.
     pub async fn eval(&self, expression: &str) -> Value {
-        let params = EvaluateParams::builder()
-            .expression(expression)
-            .return_by_value(true)
-            .await_promise(true)
-            .build()
-            .expect("evaluate params");
-        let response = self.page.execute(params).await.expect("Runtime.evaluate");
-        if let Some(exception) = &response.result.exception_details {
-            panic!("{expression} threw: {exception:?}");
-        }
-        response.result.result.value.clone().unwrap_or(Value::Null)
+        self.evaluate(expression)
+            .await
+            .unwrap_or_else(|error| panic!("{expression}: {error}"))
     }
 
     pub async fn eval_string(&self, expression: &str) -> String {
