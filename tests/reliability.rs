@@ -133,6 +133,11 @@ impl Braid {
     /// Starts the real binary with small seed sizes and `extra` flags, and waits until it
     /// accepts connections.
     pub async fn spawn(extra: &[&str]) -> Braid {
+        Braid::spawn_logging(extra, "warn").await
+    }
+
+    /// Like [`Braid::spawn`], with `RUST_LOG` set to `rust_log`.
+    pub async fn spawn_logging(extra: &[&str], rust_log: &str) -> Braid {
         let dir = tempfile::tempdir().expect("temp dir");
         let addr = free_addr();
         let log = dir.path().join("braid.log");
@@ -144,7 +149,7 @@ impl Braid {
             .arg(dir.path().join("braid.sqlite3"))
             .args(["--seed-customers", "20", "--seed-invoices", "200"])
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log file"))
             .stderr(log_file)
@@ -240,7 +245,7 @@ impl Braid {
         }
     }
 
-    /// What the server logged (warnings and errors).
+    /// What the server logged.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
