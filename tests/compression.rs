@@ -9,7 +9,8 @@ use braid::stream::Engine;
 use crate::engine::delayed_sections;
 use crate::util::{Recording, record_with, start_server};
 
-fn gzip_arrivals(rec: &Recording, needles: &[&str]) -> Vec<Duration> {
+/// When each needle first appears in the gzip body, decoded chunk by chunk.
+pub fn gzip_arrivals(rec: &Recording, needles: &[&str]) -> Vec<Duration> {
     let mut decoder = flate2::write::GzDecoder::new(Vec::new());
     arrivals_with(rec, needles, |chunk| {
         decoder.write_all(chunk).expect("gzip");
@@ -50,15 +51,17 @@ fn arrivals_with(
         .collect()
 }
 
-fn assert_streamed(arrivals: &[Duration]) {
+/// Shell before the first section, and the first section (100 ms) long before the last
+/// (700 ms): ratios only.
+pub fn assert_streamed(arrivals: &[Duration]) {
     let (shell, first, last) = (arrivals[0], arrivals[1], arrivals[2]);
     assert!(
         shell < first,
-        "shell {shell:?} decoded before the first section {first:?}"
+        "shell {shell:?} before the first section {first:?}"
     );
     assert!(
         first.as_secs_f64() < 0.5 * last.as_secs_f64(),
-        "first section decoded at {first:?}, long before the last ({last:?})"
+        "first section at {first:?}, long before the last ({last:?})"
     );
 }
 

@@ -22,6 +22,7 @@ use braid::stream::{Engine, Page, Shell};
 use futures::StreamExt;
 use maud::html;
 
+use crate::compression::{assert_streamed, gzip_arrivals};
 use crate::engine::delayed_sections;
 use crate::util::{Recording, TestServer, client, eventually, record_with, start_server};
 
@@ -164,43 +165,11 @@ fn start_nginx_with(test: &str, upstream: SocketAddr, extra: &str) -> Option<Ngi
 
 /// When each needle first appears in the (decoded) body.
 fn arrivals(rec: &Recording, needles: &[&str], gzip: bool) -> Vec<Duration> {
-    let mut decoder = flate2::write::GzDecoder::new(Vec::new());
-    let mut plain = Vec::new();
-    let mut found = vec![None; needles.len()];
-    for (at, chunk) in &rec.chunks {
-        let text = if gzip {
-            decoder.write_all(chunk).expect("gzip");
-            decoder.flush().expect("gzip flush");
-            decoder.get_ref()
-        } else {
-            plain.extend_from_slice(chunk);
-            &plain
-        };
-        for (i, needle) in needles.iter().enumerate() {
-            if found[i].is_none() && memchr::memmem::find(text, needle.as_bytes()).is_some() {
-                found[i] = Some(*at);
-            }
-        }
+    if gzip {
+        gzip_arrivals(rec, needles)
+    } else {
+        needles.iter().map(|needle| rec.arrival(needle)).collect()
     }
-    found
-        .into_iter()
-        .zip(needles)
-        .map(|(at, needle)| at.unwrap_or_else(|| panic!("{needle} never arrived")))
-        .collect()
-}
-
-/// Shell before the first section, and the first section (100 ms) long before the last
-/// (700 ms): ratios only.
-fn assert_streamed(arrivals: &[Duration]) {
-    let (shell, first, last) = (arrivals[0], arrivals[1], arrivals[2]);
-    assert!(
-        shell < first,
-        "shell {shell:?} before the first section {first:?}"
-    );
-    assert!(
-        first.as_secs_f64() < 0.5 * last.as_secs_f64(),
-        "first section at {first:?}, long before the last ({last:?})"
-    );
 }
 
 /// Through nginx with `proxy_buffering on` and `gzip on`, the shell and each section arrive
