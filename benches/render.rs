@@ -5,32 +5,20 @@
 //! cargo bench --bench render
 //! ```
 //!
-//! - `shell/s0`: a whole `/bench/s0` page whose three sections are ready at registration:
-//!   extractor-free page setup, three inline-settled sections, the shell walk with splicing,
-//!   and the body collected into bytes.
+//! - `shell/s0`: the whole `/bench/s0` page (`bench::s0_page`), whose three sections are
+//!   ready at registration: page setup without the extractor, three inline-settled sections,
+//!   the shell walk with splicing, and the body collected into bytes.
 //! - `chunks/20`: twenty pending sections released together: placeholders in the shell, then
 //!   twenty framed chunks with their swap calls.
 
 use std::convert::Infallible;
 
 use axum::response::Response;
+use braid::app::pages::bench::s0_page;
 use braid::stream::{Engine, Mode, Page, Shell};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures::channel::oneshot;
 use maud::{Markup, html};
-
-fn table(k: usize) -> Markup {
-    html! {
-        section {
-            h2 { "Section " (k) }
-            table {
-                @for i in 1..=20 {
-                    tr { td { (i) } td { "Customer " (i) } td { "customer" (i) "@example.com" } td { "$1,234.56" } }
-                }
-            }
-        }
-    }
-}
 
 fn shell(slots: Markup) -> Shell {
     Shell {
@@ -49,32 +37,26 @@ async fn body_bytes(response: Response) -> usize {
         .map_or(0, |bytes| bytes.len())
 }
 
-fn s0_page(engine: &Engine) -> Response {
-    let page = Page::new(engine, Mode::OutOfOrder);
-    let slots = [1, 2, 3].map(|k| {
-        page.section(html! { div class="skeleton" { "Loading…" } }, async move {
-            Ok::<_, Infallible>(table(k))
-        })
-    });
-    page.render(shell(html! { @for slot in &slots { (slot) } }))
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 fn bench_shell(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = runtime();
     let engine = Engine::default();
     c.bench_function("shell/s0", |b| {
-        b.iter(|| runtime.block_on(async { body_bytes(s0_page(&engine)).await }))
+        b.iter(|| {
+            runtime
+                .block_on(async { body_bytes(s0_page(Page::new(&engine, Mode::OutOfOrder))).await })
+        })
     });
 }
 
 fn bench_chunks(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = runtime();
     let engine = Engine::default();
     c.bench_function("chunks/20", |b| {
         b.iter(|| {

@@ -45,6 +45,12 @@ async fn s1(page: Page) -> Response {
 }
 
 async fn s0(page: Page) -> Response {
+    s0_page(page)
+}
+
+/// The `/bench/s0` document on `page`: its three sections are ready at registration. Public
+/// for the criterion benchmarks, which render it without HTTP.
+pub fn s0_page(page: Page) -> Response {
     render(page, |_| None)
 }
 
@@ -62,7 +68,7 @@ async fn s0_static(State(engine): State<Engine>) -> Response {
     let bytes = S0_BYTES
         .get_or_init(|| async {
             let page = Page::new(&engine, Mode::Blocking);
-            let body = render(page, |_| None).into_body();
+            let body = s0_page(page).into_body();
             axum::body::to_bytes(body, usize::MAX)
                 .await
                 .unwrap_or_default()
