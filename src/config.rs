@@ -7,6 +7,10 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::DemoLatency;
+use crate::app::auth::users::DemoUser;
+
+/// Where `braid serve`, `braid db` and `braid user` keep the SQLite database by default.
+pub const DEFAULT_DATABASE: &str = "data/braid.sqlite3";
 
 /// The `braid` command line.
 #[derive(Debug, Parser)]
@@ -29,6 +33,8 @@ pub enum Command {
     Db(crate::db::cli::DbArgs),
     /// Drive HTTP/1.1 load at a URL and report time to first byte and section arrivals.
     Load(crate::load::LoadArgs),
+    /// Manage who can sign in to the dashboard.
+    User(crate::app::auth::users::UserArgs),
 }
 
 /// Log line format.
@@ -48,8 +54,23 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
 
     /// SQLite database file; created, migrated and seeded on first start.
-    #[arg(long, env = "BRAID_DATABASE", default_value = "data/braid.sqlite3")]
+    #[arg(long, env = "BRAID_DATABASE", default_value = DEFAULT_DATABASE)]
     pub database: PathBuf,
+
+    /// The account a database without users gets: `EMAIL:PASSWORD`, or `none`. Add real
+    /// users with `braid user add`.
+    #[arg(long, env = "BRAID_DEMO_USER", default_value = crate::app::auth::users::DEFAULT_DEMO_USER)]
+    pub demo_user: DemoUser,
+
+    /// Mark the session cookie `Secure` (sent over HTTPS only): set it when users reach
+    /// braid through a TLS-terminating proxy.
+    #[arg(long, env = "BRAID_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Count failed sign-ins by the last `X-Forwarded-For` address (the one the nearest
+    /// proxy added) instead of the TCP peer. Set it only behind a proxy that always sets it.
+    #[arg(long, env = "BRAID_BEHIND_PROXY", default_value_t = false)]
+    pub behind_proxy: bool,
 
     /// Customers to seed when the database is new.
     #[arg(long, env = "BRAID_SEED_CUSTOMERS", default_value_t = 200)]

@@ -27,6 +27,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(config) => braid::server::serve(config).await,
             Command::Db(db) => braid::db::cli::run(db).await,
             Command::Load(args) => braid::load::run(args).await,
+            Command::User(args) => braid::app::auth::users::run(args).await,
         }
     })
 }

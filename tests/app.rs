@@ -1,17 +1,25 @@
 //! The Acme application over real sockets on real SQLite files: every page, bad input, the
 //! 404 before streaming, a failing query isolated to its section, progressive rendering.
 
+use braid::app::auth::Auth;
+use braid::app::auth::users::{DEFAULT_DEMO_USER, ensure_demo_user};
 use braid::app::{AppState, DemoLatency, router};
 use braid::db::{Db, SeedSize};
 use braid::stream::Engine;
 use tempfile::TempDir;
 
-use crate::util::{TestServer, body_of, final_body, record, start_server};
+use crate::util::{
+    Recording, TestServer, body_of, final_body, hidden_field, no_redirects, record_with, sign_in,
+    start_server,
+};
 
-/// A seeded database in a temp dir and an app server on it.
+/// A seeded database in a temp dir, with the demo user, an app server on it, and a session
+/// signed in as the demo user.
 pub struct TestApp {
     pub server: TestServer,
     pub db: Db,
+    /// `braid_session=…`, the `Cookie` header of the demo user's session.
+    pub cookie: String,
     _dir: TempDir,
 }
 
@@ -25,16 +33,21 @@ pub async fn start_app(latency: &str) -> TestApp {
     let db = Db::open(&dir.path().join("app.sqlite3"), size)
         .await
         .expect("db");
+    let demo = DEFAULT_DEMO_USER.parse().expect("demo user");
+    ensure_demo_user(&db, &demo).await.expect("demo user");
     let engine = Engine::default();
     let state = AppState {
         engine: engine.clone(),
         db: db.clone(),
         latency: latency.parse::<DemoLatency>().expect("latency"),
+        auth: Auth::new(false, false, &demo).await.expect("auth"),
     };
     let server = start_server(router(state), engine).await;
+    let cookie = sign_in(&server.url("")).await;
     TestApp {
         server,
         db,
+        cookie,
         _dir: dir,
     }
 }
@@ -43,13 +56,70 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         self.server.url(path)
     }
+
+    /// GETs `path` as the signed-in demo user, recording every chunk.
+    pub async fn record(&self, path: &str) -> Recording {
+        record_with(&self.url(path), &[("cookie", &self.cookie)]).await
+    }
+
+    /// This session's CSRF token, read from a form as a browser would.
+    pub async fn csrf(&self) -> String {
+        let form = self.record("/invoices/create").await.body();
+        hidden_field(&form, "csrf").expect("a csrf field on the create form")
+    }
+
+    /// POSTs a URL-encoded form to `path` as the signed-in user (redirects not followed).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Posted {
+        self.post_with(path, fields, &[("cookie", &self.cookie)])
+            .await
+    }
+
+    /// POSTs a URL-encoded form to `path` with exactly `headers` (no session unless given).
+    pub async fn post_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Posted {
+        let mut request = no_redirects().post(self.url(path)).form(fields);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Posted::from(request.send().await.expect("POST")).await
+    }
+}
+
+/// A response to a POST, read whole.
+#[derive(Debug)]
+pub struct Posted {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Posted {
+    async fn from(response: reqwest::Response) -> Posted {
+        Posted {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    /// The `Location` of a redirect.
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_else(|| panic!("no location ({}):\n{}", self.status, self.body))
+    }
 }
 
 /// Every page answers 200 with its content; the dashboard's numbers are the database's.
 #[tokio::test]
 async fn every_page_renders_its_content() {
     let app = start_app("").await;
-    let dashboard = final_body(&record(&app.url("/dashboard")).await.body());
+    let dashboard = final_body(&app.record("/dashboard").await.body());
     for label in [
         "Collected",
         "Pending",
@@ -71,26 +141,26 @@ async fn every_page_renders_its_content() {
         "5 latest invoices"
     );
 
-    let invoices = final_body(&record(&app.url("/invoices")).await.body());
+    let invoices = final_body(&app.record("/invoices").await.body());
     assert_eq!(invoices.matches("<tr><td class=\"who\">").count(), 10);
     assert!(invoices.contains("Page 1 of 60"));
 
-    let customers = final_body(&record(&app.url("/customers")).await.body());
+    let customers = final_body(&app.record("/customers").await.body());
     assert_eq!(customers.matches("<tr><td class=\"who\">").count(), 30);
 
-    let landing = record(&app.url("/")).await;
+    let landing = app.record("/").await;
     assert_eq!(landing.status, 200);
     assert!(landing.body().contains("/dashboard"));
 
-    let unknown = record(&app.url("/no/such/page")).await;
+    let unknown = app.record("/no/such/page").await;
     assert_eq!(unknown.status, 404);
     assert!(
         unknown.body().contains("page not found"),
         "a real page, not an empty body"
     );
-    assert_eq!(record(&app.url("/favicon.ico")).await.status, 204);
+    assert_eq!(app.record("/favicon.ico").await.status, 204);
 
-    let css = record(&app.url("/assets/style.css")).await;
+    let css = app.record("/assets/style.css").await;
     assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
     assert!(css.header("cache-control").contains("max-age"));
 }
@@ -100,14 +170,14 @@ async fn every_page_renders_its_content() {
 #[tokio::test]
 async fn the_dashboard_fills_in_progressively() {
     let app = start_app("revenue=400").await;
-    let rec = record(&app.url("/dashboard")).await;
+    let rec = app.record("/dashboard").await;
     let chart = rec.arrival("aria-label=\"Paid revenue per month\"");
     assert!(rec.arrival("<h1>Dashboard</h1>") < chart);
     assert!(rec.arrival("Total customers</p><p class=\"card-value\">30") < chart);
     assert!(rec.arrival("href=\"/invoices/") < chart);
     let out_of_order = final_body(&rec.body());
-    let in_order = body_of(&record(&app.url("/dashboard?stream=in-order")).await.body());
-    let blocking = body_of(&record(&app.url("/dashboard?stream=off")).await.body());
+    let in_order = body_of(&app.record("/dashboard?stream=in-order").await.body());
+    let blocking = body_of(&app.record("/dashboard?stream=off").await.body());
     assert_eq!(out_of_order, in_order);
     assert_eq!(in_order, blocking);
 }
@@ -118,7 +188,7 @@ async fn the_dashboard_fills_in_progressively() {
 async fn an_invoice_page_streams_its_dependent_sections() {
     let app = start_app("customer=300,others=300").await;
     let invoice = braid::db::invoice_by_id(&app.db, 1).await.unwrap().unwrap();
-    let rec = record(&app.url("/invoices/1")).await;
+    let rec = app.record("/invoices/1").await;
     assert_eq!(rec.status, 200);
     let body = final_body(&rec.body());
     assert!(body.contains("Invoice #1"));
@@ -136,7 +206,7 @@ async fn an_invoice_page_streams_its_dependent_sections() {
 async fn unknown_invoices_are_a_404_before_streaming() {
     let app = start_app("").await;
     for path in ["/invoices/999999", "/invoices/-1", "/invoices/0"] {
-        let rec = record(&app.url(path)).await;
+        let rec = app.record(path).await;
         assert_eq!(rec.status, 404, "{path}");
         let body = rec.body();
         assert!(
@@ -150,7 +220,7 @@ async fn unknown_invoices_are_a_404_before_streaming() {
         "/invoices/1.5",
         "/invoices/99999999999999999999999",
     ] {
-        let rec = record(&app.url(path)).await;
+        let rec = app.record(path).await;
         assert_eq!(rec.status, 400, "{path}");
         assert!(rec.body().contains("is a number"));
     }
@@ -177,28 +247,28 @@ async fn bad_input_never_breaks_a_page() {
         "/customers?query=%27%3B%20drop%20table%20customers%3B%20--".to_string(),
     ];
     for path in &cases {
-        let rec = record(&app.url(path)).await;
+        let rec = app.record(path).await;
         assert_eq!(rec.status, 200, "{}", &path[..path.len().min(80)]);
         let body = final_body(&rec.body());
         assert!(!body.contains("braid-error"), "{path}: no section failed");
         assert!(!body.contains("<script>alert(1)"));
     }
-    let clamped = final_body(&record(&app.url("/invoices?page=-5")).await.body());
+    let clamped = final_body(&app.record("/invoices?page=-5").await.body());
     assert!(clamped.contains("Page 1 of 60"));
     let past_end = final_body(
-        &record(&app.url("/invoices?page=99999999999999999999999"))
+        &app.record("/invoices?page=99999999999999999999999")
             .await
             .body(),
     );
     assert!(past_end.contains("No invoices match."));
-    let too_long = final_body(&record(&app.url(&cases[5])).await.body());
+    let too_long = final_body(&app.record(&cases[5]).await.body());
     assert!(too_long.contains("Searches are limited to"));
     assert_eq!(
         braid::db::customer_count(&app.db).await.unwrap(),
         30,
         "nothing was dropped"
     );
-    let bad_utf8 = record(&app.url("/invoices?query=%FF%FE")).await;
+    let bad_utf8 = app.record("/invoices?query=%FF%FE").await;
     assert_eq!(
         bad_utf8.status, 200,
         "invalid UTF-8 is decoded lossily, not a failure"
@@ -213,7 +283,7 @@ async fn a_failing_query_only_breaks_its_own_section() {
         .execute(app.db.write())
         .await
         .expect("drop table");
-    let rec = record(&app.url("/dashboard")).await;
+    let rec = app.record("/dashboard").await;
     assert_eq!(rec.status, 200);
     let body = final_body(&rec.body());
     // The three money/count cards and the chart read the monthly summary table.

@@ -410,6 +410,7 @@ async fn the_dashboard_fills_in_without_shifting_the_layout() {
     let app = crate::app::start_app(latency).await;
     let url = app.url("/dashboard");
     let tab = chrome.tab().await;
+    tab.sign_in(&app.url("")).await;
     tab.open(&url).await;
     assert!(
         tab.wait_for("!document.querySelector('.skeleton-card')", secs(10))

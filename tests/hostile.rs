@@ -73,7 +73,9 @@ fn encode(value: &str) -> String {
 
 /// GETs `path` with `headers`; returns the status and the body.
 async fn get(app: &TestApp, path: &str, headers: &[(String, String)]) -> (u16, String) {
-    let mut request = crate::util::client().get(app.url(path));
+    let mut request = crate::util::client()
+        .get(app.url(path))
+        .header("cookie", &app.cookie);
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
     }
@@ -312,7 +314,7 @@ async fn oversized_heads_get_431_and_long_urls_414() {
     assert!(body.ends_with("</body></html>"));
     let (status, _) = get(&app, &format!("{at_limit}q"), &[]).await;
     assert_eq!(status, 414, "one byte over 16 KiB");
-    crate::reliability::assert_serves(&app.url("/invoices")).await;
+    crate::reliability::assert_serves_with(&app.url("/invoices"), &app.cookie).await;
 }
 
 /// The parsers a request reaches, on arbitrary input: `Mode::select` and `page_number`

@@ -22,6 +22,10 @@ mod db;
 mod load;
 // The Acme application on real SQLite files.
 mod app;
+// Sign-in, sessions, the guard on private pages, throttling, CSRF.
+mod auth;
+// Creating, editing and deleting invoices: validation, conflicts, double submits, exact totals.
+mod writes;
 // The reference scenario's /bench pages.
 mod scenario;
 // A real browser (headless chromium over CDP): mid-stream DOM, final DOM, CSP, CLS, no-JS.

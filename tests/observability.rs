@@ -11,7 +11,7 @@ use maud::html;
 use tokio::time::sleep;
 
 use crate::reliability::Braid;
-use crate::util::{record, start_server};
+use crate::util::{record, record_with, start_server};
 
 fn timed_page(engine: &Engine, path: &str) -> Router {
     Router::new()
@@ -97,7 +97,9 @@ async fn each_section_has_a_span_with_name_outcome_and_latency() {
         "revenue=5000",
     ];
     let braid = Braid::spawn_logging(&flags, "braid=debug").await;
-    assert_eq!(record(&braid.url("/dashboard")).await.status, 200);
+    let cookie = braid.sign_in().await;
+    let dashboard = record_with(&braid.url("/dashboard"), &[("cookie", &cookie)]).await;
+    assert_eq!(dashboard.status, 200);
     let log = braid.log();
     let spans: Vec<serde_json::Value> = log
         .lines()

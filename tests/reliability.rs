@@ -71,7 +71,17 @@ async fn small_page(page: Page) -> axum::response::Response {
 
 /// Asserts that `url` answers a complete 200 document right now.
 pub async fn assert_serves(url: &str) {
-    let rec = crate::util::record(url).await;
+    assert_serves_with(url, "").await;
+}
+
+/// [`assert_serves`] with a `Cookie` header (a signed-in session), unless `cookie` is empty.
+pub async fn assert_serves_with(url: &str, cookie: &str) {
+    let headers: &[(&str, &str)] = if cookie.is_empty() {
+        &[]
+    } else {
+        &[("cookie", cookie)]
+    };
+    let rec = crate::util::record_with(url, headers).await;
     assert_eq!(rec.status, 200, "{url} still serves");
     assert!(
         rec.body().ends_with("</body></html>"),
@@ -83,9 +93,15 @@ pub async fn assert_serves(url: &str) {
 /// Opens a raw HTTP/1.1 connection, sends `GET path`, and reads until `needle` has arrived
 /// (e.g. a fallback marker: the shell is there and sections are pending). The connection is
 /// returned open; dropping it is the disconnect.
-pub async fn open_until(addr: SocketAddr, path: &str, needle: &str) -> TcpStream {
+/// `cookie` (unless empty) is sent as the `Cookie` header: a signed-in session.
+pub async fn open_until(addr: SocketAddr, path: &str, needle: &str, cookie: &str) -> TcpStream {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let cookie = if cookie.is_empty() {
+        String::new()
+    } else {
+        format!("Cookie: {cookie}\r\n")
+    };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{cookie}\r\n");
     stream
         .write_all(request.as_bytes())
         .await
@@ -174,6 +190,11 @@ impl Braid {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// Signs in as the demo user; the `Cookie` header value of the session.
+    pub async fn sign_in(&self) -> String {
+        crate::util::sign_in(&self.url("")).await
     }
 
     pub fn pid(&self) -> u32 {

@@ -241,3 +241,57 @@ pub fn skipped(test: &str, needs: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "SKIPPED: {test} needs {needs}");
 }
+
+/// The demo account every test database gets (`--demo-user`'s default).
+pub const DEMO_EMAIL: &str = "user@nextmail.com";
+pub const DEMO_PASSWORD: &str = "123456";
+
+/// A client that reports redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Signs in at `base` (`http://host:port`) with the demo account; returns the `Cookie`
+/// header value of the new session.
+pub async fn sign_in(base: &str) -> String {
+    sign_in_as(base, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .unwrap_or_else(|(status, body)| panic!("demo sign-in at {base}: {status}\n{body}"))
+}
+
+/// Posts the sign-in form; the session cookie on a `303`, else the status and the body.
+pub async fn sign_in_as(base: &str, email: &str, password: &str) -> Result<String, (u16, String)> {
+    let response = no_redirects()
+        .post(format!("{base}/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("POST /login");
+    let status = response.status().as_u16();
+    if status != 303 {
+        return Err((status, response.text().await.unwrap_or_default()));
+    }
+    Ok(session_cookie(response.headers()).expect("a session cookie with the 303"))
+}
+
+/// `name=value` of the `braid_session` cookie a response sets, if it sets one.
+pub fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("braid_session="))
+        .map(|value| value.split(';').next().unwrap_or(value).to_string())
+}
+
+/// The value of the first hidden field `name` in `html` (a form's `csrf` or `form_key`).
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_string())
+}

@@ -17,6 +17,13 @@ pub enum AppError {
     /// Return `400 Bad Request` with a message for the reader.
     #[error("{0}")]
     BadRequest(String),
+    /// Return `403 Forbidden` with a message for the reader (a refused cross-site or
+    /// token-less write).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Return `413 Content Too Large`: a request body over the limit, in bytes.
+    #[error("The form is larger than {0} bytes.")]
+    TooLarge(usize),
     /// Return `500 Internal Server Error`. The message is logged, never shown: it can hold
     /// details of the database.
     #[error("database error: {0}")]
@@ -34,6 +41,8 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,12 +63,18 @@ impl IntoResponse for AppError {
         let status = self.status();
         let message = self.message();
         let title = status.canonical_reason().unwrap_or("Error");
+        let frame = layout::Frame {
+            title,
+            description: &message,
+            active: "",
+            user: None,
+        };
         let page = html! {
             (maud::DOCTYPE)
             html lang="en" {
-                head { meta charset="utf-8"; (layout::head(title)) }
+                head { meta charset="utf-8"; (layout::head(title, &message)) }
                 body {
-                    (layout::body("", html! {
+                    (layout::body(&frame, html! {
                         h1 { (status.as_u16()) " · " (title) }
                         p { (message) }
                         p { a href="/dashboard" { "Back to the dashboard" } }

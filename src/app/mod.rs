@@ -4,19 +4,23 @@
 //! sections; `components/` holds the markup they share; all data comes from `crate::db`.
 
 mod assets;
+pub mod auth;
 pub mod components;
 pub mod error;
+pub mod forms;
 mod latency;
 pub mod pages;
 mod routes;
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use axum::extract::FromRef;
 
 use crate::db::{Db, SeedSize};
 use crate::stream::Engine;
+use auth::Auth;
+use auth::users::DemoUser;
 
 pub use latency::DemoLatency;
 pub use routes::router;
@@ -30,25 +34,51 @@ pub struct AppState {
     pub db: Db,
     /// Artificial latency per section, to watch the page fill in.
     pub latency: DemoLatency,
+    /// Sign-in settings.
+    pub auth: Auth,
+}
+
+/// What [`AppState::open`] needs besides the engine.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// The SQLite file; created, migrated and seeded if new.
+    pub database: PathBuf,
+    /// Demo data for a database without customers.
+    pub seed: SeedSize,
+    pub latency: DemoLatency,
+    /// The account a database without users gets.
+    pub demo_user: DemoUser,
+    pub secure_cookies: bool,
+    pub behind_proxy: bool,
 }
 
 impl AppState {
-    /// Opens the database at `database` (creating, migrating and seeding it with `seed` if
-    /// it is new) and builds the state around it.
-    pub async fn open(
-        database: &Path,
-        seed: SeedSize,
-        latency: DemoLatency,
-        engine: Engine,
-    ) -> anyhow::Result<AppState> {
-        let db = Db::open(database, seed)
+    /// Opens the database (creating, migrating and seeding it if it is new, and adding the
+    /// demo user if it has no users) and builds the state around it.
+    ///
+    /// # Errors
+    ///
+    /// When the database cannot be opened, migrated or seeded.
+    pub async fn open(settings: AppSettings, engine: Engine) -> anyhow::Result<AppState> {
+        let database = &settings.database;
+        let db = Db::open(database, settings.seed)
             .await
             .with_context(|| format!("opening {}", database.display()))?;
+        auth::users::ensure_demo_user(&db, &settings.demo_user)
+            .await
+            .with_context(|| format!("adding the demo user to {}", database.display()))?;
         tracing::info!(database = %database.display(), "database ready");
+        let auth = Auth::new(
+            settings.secure_cookies,
+            settings.behind_proxy,
+            &settings.demo_user,
+        )
+        .await?;
         Ok(AppState {
             engine,
             db,
-            latency,
+            latency: settings.latency,
+            auth,
         })
     }
 }

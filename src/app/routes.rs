@@ -1,25 +1,44 @@
-//! Wires every page's router into the application router.
+//! Wires every page's router into the application router, and draws the line between
+//! public and private pages.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 
 use super::AppState;
+use super::auth::{self, FORM_BODY_LIMIT, csrf};
 use super::error::AppError;
 use super::{assets, pages};
 
-/// The whole application: the Acme pages, the `/bench` pages and the stylesheet.
+/// The whole application: the Acme pages, the `/bench` pages and the static assets.
 ///
-/// The `/bench` pages get only the engine as their state: axum clones a handler's state for
-/// every request, and the benchmark should measure the engine, not the demo's handles.
+/// - Public: `/`, `/login`, the assets, the 404 page.
+/// - Private (the sign-in guard, [`auth::require_sign_in`], in front of each): the
+///   dashboard, invoices and their forms, customers, `/logout`.
+/// - Every Acme route has sessions (tower-sessions, on the database), the same-origin check
+///   on writes, and a form body limit ([`FORM_BODY_LIMIT`], else `413`).
+/// - The `/bench` pages have none of that, and get only the engine as their state: axum
+///   clones a handler's state for every request, and the benchmark should measure the
+///   engine, not the demo's handles.
 pub fn router(state: AppState) -> Router {
     let bench = pages::bench::router().with_state(state.engine.clone());
-    Router::new()
-        .merge(pages::landing::router())
+    let private = Router::new()
         .merge(pages::dashboard::router())
         .merge(pages::invoices::router())
         .merge(pages::invoice::router())
+        .merge(pages::invoice_forms::router())
         .merge(pages::customers::router())
+        .merge(pages::login::signed_in_router())
+        .route_layer(middleware::from_fn(auth::require_sign_in));
+    Router::new()
+        .merge(pages::landing::router())
+        .merge(pages::login::router())
+        .merge(private)
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound("page") })
+        .layer(middleware::from_fn(csrf::same_origin))
+        .layer(state.auth.session_layer(&state.db))
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .with_state(state)
         .merge(bench)
 }

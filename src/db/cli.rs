@@ -18,7 +18,7 @@ pub struct DbArgs {
     #[arg(
         long,
         env = "BRAID_DATABASE",
-        default_value = "data/braid.sqlite3",
+        default_value = crate::config::DEFAULT_DATABASE,
         global = true
     )]
     pub database: PathBuf,

@@ -6,7 +6,10 @@
 //! SQLite as a bound parameter.
 //!
 //! - [`Db`] (`pool.rs`): a read pool plus a single-connection write pool, migrations on open.
-//! - `queries/`: the dashboard's totals and chart, invoice search and pages, customers.
+//! - `queries/`: the dashboard's totals and chart, invoice search and pages, customers,
+//!   users and failed sign-ins.
+//! - [`writes`]: invoices created, edited and deleted; users; failed sign-ins recorded.
+//! - [`sessions`]: the signed-in sessions every instance shares (a tower-sessions store).
 //! - [`seed`](mod@seed) (`seed/`): deterministic demo data, a million invoices in seconds.
 //! - [`cli`]: `braid db migrate` and `braid db seed`.
 //! - `migrations/` at the crate root: the schema, with a reason for every column and index.
@@ -17,13 +20,18 @@ mod models;
 mod pool;
 mod queries;
 pub mod seed;
+pub mod sessions;
+pub mod writes;
 
 pub use error::DbError;
-pub use models::{Customer, CustomerSummary, InvoiceRow, InvoiceStatus, MonthRevenue};
+pub use models::{
+    Customer, CustomerChoice, CustomerSummary, InvoiceRow, InvoiceStatus, MonthRevenue, User,
+};
 pub use pool::Db;
 pub use queries::{
-    MAX_ROWS, MAX_SEARCH_CHARS, customer_by_id, customer_count, customers_with_totals,
-    invoice_by_id, invoice_count, invoice_pages, invoices_of_customer, latest_invoices,
-    monthly_revenue, search_invoices, total_collected_cents, total_pending_cents,
+    MAX_ROWS, MAX_SEARCH_CHARS, customer_by_id, customer_choices, customer_count,
+    customers_with_totals, invoice_by_id, invoice_count, invoice_pages, invoices_of_customer,
+    latest_invoices, monthly_revenue, oldest_sign_in_failure, recent_sign_in_failures,
+    search_invoices, total_collected_cents, total_pending_cents, user_by_email, user_count,
 };
 pub use seed::{SeedSize, seed};

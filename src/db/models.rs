@@ -46,6 +46,9 @@ pub struct InvoiceRow {
     pub status: InvoiceStatus,
     /// `YYYY-MM-DD`.
     pub date: String,
+    /// 1 when created, one more on every update: an edit form saves only over the
+    /// version it was made from.
+    pub version: i64,
     pub customer_name: String,
     pub customer_email: String,
     pub avatar_color: String,
@@ -72,4 +75,32 @@ pub struct MonthRevenue {
     pub month: String,
     /// Sum of the month's paid invoices; 0 for a month without any.
     pub revenue_cents: i64,
+}
+
+/// Someone who may sign in.
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// argon2id, PHC string format.
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for User {
+    /// Leaves the hash out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A customer as a choice in a form's list.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CustomerChoice {
+    pub id: i64,
+    pub name: String,
 }

@@ -24,7 +24,7 @@ pub mod metrics;
 
 pub use limits::Limits;
 
-use crate::app::AppState;
+use crate::app::{AppSettings, AppState};
 use crate::config::{LogFormat, ServeConfig};
 use crate::db::SeedSize;
 use crate::stream::{Engine, EngineConfig};
@@ -79,8 +79,15 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         invoices: config.seed_invoices,
         ..SeedSize::default()
     };
-    let latency = config.demo_latency.clone();
-    let state = AppState::open(&config.database, seed, latency, engine.clone()).await?;
+    let settings = AppSettings {
+        database: config.database.clone(),
+        seed,
+        latency: config.demo_latency.clone(),
+        demo_user: config.demo_user.clone(),
+        secure_cookies: config.secure_cookies,
+        behind_proxy: config.behind_proxy,
+    };
+    let state = AppState::open(settings, engine.clone()).await?;
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;

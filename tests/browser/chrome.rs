@@ -180,6 +180,52 @@ impl Tab {
         );
     }
 
+    /// Signs in at `base` as the demo user through the real form: clicks, typed keys and a
+    /// click on the button, as a person would; returns once the dashboard is committed.
+    pub async fn sign_in(&self, base: &str) {
+        self.open(&format!("{base}/login")).await;
+        self.wait_complete().await;
+        self.type_into("#email", crate::util::DEMO_EMAIL).await;
+        self.type_into("#password", crate::util::DEMO_PASSWORD)
+            .await;
+        self.click("form.login-form button[type=submit]").await;
+        let signed_in = "location.pathname === '/dashboard'";
+        assert!(
+            self.wait_for(signed_in, Duration::from_secs(10)).await,
+            "signing in leads to the dashboard; at {}",
+            self.eval("location.href").await
+        );
+    }
+
+    /// Clicks the element `selector` finds (a real mouse event at its centre).
+    pub async fn click(&self, selector: &str) {
+        self.page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|error| panic!("{selector}: {error}"))
+            .click()
+            .await
+            .unwrap_or_else(|error| panic!("click {selector}: {error}"));
+    }
+
+    /// Focuses `selector` by clicking it, selects what it holds, and types `text` with key
+    /// events (so the page sees `input` events as from a keyboard).
+    pub async fn type_into(&self, selector: &str, text: &str) {
+        self.click(selector).await;
+        self.eval(&format!(
+            "document.querySelector({}).select()",
+            js_string(selector)
+        ))
+        .await;
+        self.page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|error| panic!("{selector}: {error}"))
+            .type_str(text)
+            .await
+            .unwrap_or_else(|error| panic!("type into {selector}: {error}"));
+    }
+
     pub async fn body_html(&self) -> String {
         self.eval_string("document.body.innerHTML").await
     }

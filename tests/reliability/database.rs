@@ -4,14 +4,17 @@
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
-use crate::app::start_app;
-use crate::util::{final_body, record};
+use crate::app::{TestApp, start_app};
+use crate::util::final_body;
 
-/// The body after every swap of a 200 page at `url`.
-async fn rendered(url: &str) -> String {
-    let rec = record(url).await;
-    assert_eq!(rec.status, 200, "{url}");
-    assert!(rec.body().ends_with("</body></html>"), "{url}: well-formed");
+/// The body after every swap of a 200 page at `path`, as the signed-in demo user.
+async fn rendered(app: &TestApp, path: &str) -> String {
+    let rec = app.record(path).await;
+    assert_eq!(rec.status, 200, "{path}");
+    assert!(
+        rec.body().ends_with("</body></html>"),
+        "{path}: well-formed"
+    );
     final_body(&rec.body())
 }
 
@@ -38,7 +41,7 @@ async fn pages_render_while_another_writer_holds_the_lock() {
         "/customers",
         "/invoices?query=a&page=2",
     ] {
-        let body = rendered(&app.url(path)).await;
+        let body = rendered(&app, path).await;
         assert!(
             !body.contains("braid-error"),
             "{path} renders under a held lock:\n{body}"
@@ -60,14 +63,14 @@ async fn pages_render_while_another_writer_holds_the_lock() {
 #[tokio::test]
 async fn a_missing_table_breaks_its_sections_until_it_returns() {
     let app = start_app("").await;
-    let before = rendered(&app.url("/dashboard")).await;
+    let before = rendered(&app, "/dashboard").await;
     assert!(!before.contains("braid-error"));
 
     sqlx::query("alter table invoices rename to invoices_gone")
         .execute(app.db.write())
         .await
         .expect("rename away");
-    let dashboard = rendered(&app.url("/dashboard")).await;
+    let dashboard = rendered(&app, "/dashboard").await;
     assert!(
         dashboard.contains("class=\"braid-error\""),
         "the latest-invoices section fails:\n{dashboard}"
@@ -80,7 +83,7 @@ async fn a_missing_table_breaks_its_sections_until_it_returns() {
         !dashboard.contains("no such table"),
         "the database message stays in the log"
     );
-    let invoices = rendered(&app.url("/invoices")).await;
+    let invoices = rendered(&app, "/invoices").await;
     assert!(invoices.contains("class=\"braid-error\""), "{invoices}");
     crate::reliability::assert_serves(&app.url("/bench/s1")).await;
 
@@ -89,7 +92,7 @@ async fn a_missing_table_breaks_its_sections_until_it_returns() {
         .await
         .expect("rename back");
     for path in ["/dashboard", "/invoices", "/customers"] {
-        let body = rendered(&app.url(path)).await;
+        let body = rendered(&app, path).await;
         assert!(!body.contains("braid-error"), "{path} recovers:\n{body}");
     }
 }
@@ -114,13 +117,13 @@ async fn a_removed_database_file_does_not_take_the_server_down() {
     }
     assert!(!path.exists());
     for page in ["/dashboard", "/invoices", "/customers"] {
-        rendered(&app.url(page)).await;
+        rendered(&app, page).await;
     }
     crate::reliability::assert_serves(&app.url("/bench/s1")).await;
 
     std::fs::copy(&backup, &path).expect("restore");
     for page in ["/dashboard", "/invoices", "/customers"] {
-        let body = rendered(&app.url(page)).await;
+        let body = rendered(&app, page).await;
         assert!(
             !body.contains("braid-error"),
             "{page} after the restore:\n{body}"

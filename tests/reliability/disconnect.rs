@@ -22,10 +22,10 @@ const SLOW: &[&str] = &[
 /// One storm: `CLIENTS` clients each read the dashboard's shell (sections still pending),
 /// all are in flight at once, then all drop their connections. Returns the server's RSS
 /// (KiB) while they were all connected.
-async fn storm(braid: &Braid) -> u64 {
-    let opened =
-        join_all((0..CLIENTS).map(|_| open_until(braid.addr, "/dashboard", "<template id=\"b:")))
-            .await;
+async fn storm(braid: &Braid, cookie: &str) -> u64 {
+    let shell_sent = "<template id=\"b:";
+    let open = |_| open_until(braid.addr, "/dashboard", shell_sent, cookie);
+    let opened = join_all((0..CLIENTS).map(open)).await;
     let streams = braid.gauge("braid_streams_in_flight").await;
     let producers = braid.gauge("braid_live_producers").await;
     assert_eq!(
@@ -57,11 +57,12 @@ async fn storm(braid: &Braid) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_storm_cancels_everything_and_memory_settles() {
     let braid = Braid::spawn(SLOW).await;
-    storm(&braid).await;
+    let cookie = braid.sign_in().await;
+    storm(&braid, &cookie).await;
     let baseline = braid.rss_kib();
     let mut peaks = Vec::new();
     for _ in 0..3 {
-        peaks.push(storm(&braid).await);
+        peaks.push(storm(&braid, &cookie).await);
     }
     let after = braid.rss_kib();
     // Generous: 10% plus 16 MiB over three storms of 200 streams.
@@ -71,7 +72,7 @@ async fn disconnect_storm_cancels_everything_and_memory_settles() {
         "RSS after three storms {after} KiB, baseline {baseline} KiB (peaks {peaks:?} KiB): \
          more than {bound} KiB means each storm leaves memory behind"
     );
-    super::assert_serves(&braid.url("/invoices")).await;
+    super::assert_serves_with(&braid.url("/invoices"), &cookie).await;
     super::assert_serves(&braid.url("/bench/s1")).await;
     eprintln!("disconnect storm: baseline {baseline} KiB, peaks {peaks:?} KiB, after {after} KiB");
 }

@@ -138,7 +138,9 @@ async fn the_drain_deadline_ends_streams_with_timeout_views() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_binary_finish_its_stream_and_exit_0() {
     let mut braid = Braid::spawn(&["--demo-latency", "revenue=1500"]).await;
-    let mut stream = open_until(braid.addr, "/dashboard", "<template id=\"b:").await;
+    let cookie = braid.sign_in().await;
+    let shell_sent = "<template id=\"b:";
+    let mut stream = open_until(braid.addr, "/dashboard", shell_sent, &cookie).await;
     braid.sigterm();
     let (rest, reset) =
         tokio::time::timeout(Duration::from_secs(20), read_to_end_or_reset(&mut stream))

@@ -17,14 +17,17 @@ use super::{Braid, open_until};
 /// (samples of the first 3 s are warm-up and left out).
 async fn soak(secs: u64) {
     let braid = Braid::spawn(&["--demo-latency", "revenue=200,latest=100"]).await;
+    let cookie = braid.sign_in().await;
     let stop = Arc::new(AtomicBool::new(false));
     let left_early = Arc::new(AtomicUsize::new(0));
     let leavers: Vec<_> = (0..8)
         .map(|_| {
             let (stop, left_early, addr) = (Arc::clone(&stop), Arc::clone(&left_early), braid.addr);
+            let cookie = cookie.clone();
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    drop(open_until(addr, "/dashboard", "<template id=\"b:").await);
+                    let shell_sent = "<template id=\"b:";
+                    drop(open_until(addr, "/dashboard", shell_sent, &cookie).await);
                     left_early.fetch_add(1, Ordering::Relaxed);
                 }
             })
@@ -45,11 +48,14 @@ async fn soak(secs: u64) {
         })
     };
     let duration = format!("{secs}s");
+    let cookie_header = format!("Cookie: {cookie}");
     let args = LoadArgs::parse_args([
         "-c",
         "48",
         "-d",
         &duration,
+        "-H",
+        &cookie_header,
         &braid.url("/dashboard"),
         &braid.url("/invoices?query=a&page=2"),
         &braid.url("/bench/s1"),
@@ -91,7 +97,7 @@ async fn soak(secs: u64) {
         "RSS grows: first third {first} KiB, last third {last} KiB (bound {bound} KiB); \
          samples {samples:?}"
     );
-    super::assert_serves(&braid.url("/dashboard")).await;
+    super::assert_serves_with(&braid.url("/dashboard"), &cookie).await;
     eprintln!(
         "soak {secs}s: {} responses ({:.0}/s), {} early leavers, RSS KiB {samples:?}",
         report.responses,

@@ -1,7 +1,9 @@
-//! The page frame every Acme page shares: head, side navigation, main area.
+//! The page frame every Acme page shares: head (title, description), side navigation with
+//! the signed-in user, main area.
 
 use maud::{Markup, html};
 
+use crate::app::auth::{SignedIn, csrf};
 use crate::stream::Shell;
 
 /// The entries of the side navigation.
@@ -12,31 +14,57 @@ const NAV: [(&str, &str); 4] = [
     ("/customers", "Customers"),
 ];
 
-/// The shell of an Acme page titled `title`, with `active` highlighted in the navigation.
-pub fn shell(title: &str, active: &str, content: Markup) -> Shell {
+/// What a page says about itself to the frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// Fills the title template `%s | Acme Dashboard`.
+    pub title: &'a str,
+    /// The `<meta name="description">`: one sentence on what the page shows.
+    pub description: &'a str,
+    /// The navigation entry to highlight (its `href`).
+    pub active: &'a str,
+    /// The signed-in user, whose name and sign-out button the navigation shows.
+    pub user: Option<&'a SignedIn>,
+}
+
+/// The shell of an Acme page.
+pub fn shell(frame: &Frame<'_>, content: Markup) -> Shell {
     Shell {
-        head: head(title),
-        body: body(active, content),
+        head: head(frame.title, frame.description),
+        body: body(frame, content),
     }
 }
 
-/// `<head>` content: title, stylesheet, an empty favicon (no extra request).
-pub fn head(title: &str) -> Markup {
+/// `<head>` content: title (the course's template, `%s | Acme Dashboard`), description,
+/// stylesheet, an empty favicon (no extra request).
+pub fn head(title: &str, description: &str) -> Markup {
     html! {
-        title { (title) " · Acme" }
+        title { (title) " | Acme Dashboard" }
+        meta name="description" content=(description);
         link rel="stylesheet" href={ "/assets/style.css?v=" (env!("CARGO_PKG_VERSION")) };
         link rel="icon" href="data:,";
     }
 }
 
 /// `<body>` content: the navigation beside `content`.
-pub fn body(active: &str, content: Markup) -> Markup {
+pub fn body(frame: &Frame<'_>, content: Markup) -> Markup {
     html! {
         div class="layout" {
             nav class="sidenav" aria-label="Main" {
                 a class="brand" href="/" { span class="logo" { "A" } "Acme" }
                 @for (href, label) in NAV {
-                    a href=(href) aria-current=[(href == active).then_some("page")] { (label) }
+                    a href=(href) aria-current=[(href == frame.active).then_some("page")] { (label) }
+                }
+                div class="account" {
+                    @if let Some(user) = frame.user {
+                        span class="account-name" { (user.name) }
+                        form method="post" action="/logout" {
+                            input type="hidden" name=(csrf::FIELD) value=(user.csrf);
+                            button type="submit" class="link-button" { "Sign out" }
+                        }
+                    } @else {
+                        a href="/login" aria-current=[(frame.active == "/login").then_some("page")] { "Log in" }
+                    }
                 }
             }
             main { (content) }

@@ -4,6 +4,7 @@ use maud::{Markup, html};
 
 use super::avatar::avatar;
 use super::format::{date, dollars};
+use crate::app::auth::csrf;
 use crate::db::InvoiceRow;
 
 /// A short list of invoices with avatars (dashboard, an invoice's page); the same size as
@@ -29,15 +30,22 @@ pub fn invoice_list(title: &str, invoices: &[InvoiceRow]) -> Markup {
     }
 }
 
+/// Columns of [`invoice_rows`], for its skeleton.
+pub const INVOICE_COLUMNS: usize = 6;
+
 /// The column headings of [`invoice_rows`].
 pub fn invoice_header() -> Markup {
     html! {
-        thead { tr { th { "Customer" } th { "Email" } th { "Amount" } th { "Date" } th { "Status" } } }
+        thead { tr {
+            th { "Customer" } th { "Email" } th { "Amount" } th { "Date" } th { "Status" }
+            th { span class="visually-hidden" { "Actions" } }
+        } }
     }
 }
 
-/// `<tr>`s of invoices, for a `<tbody>`.
-pub fn invoice_rows(invoices: &[InvoiceRow]) -> Markup {
+/// `<tr>`s of invoices, for a `<tbody>`, each with an edit link and a delete button (whose
+/// form carries the session's `csrf` token).
+pub fn invoice_rows(invoices: &[InvoiceRow], csrf: &str) -> Markup {
     html! {
         @for invoice in invoices {
             tr {
@@ -49,10 +57,25 @@ pub fn invoice_rows(invoices: &[InvoiceRow]) -> Markup {
                 td class="amount" { (dollars(invoice.amount_cents)) }
                 td { (date(&invoice.date)) }
                 td { span class={ "status status-" (invoice.status) } { (invoice.status) } }
+                td class="actions" { (invoice_actions(invoice.id, csrf)) }
             }
         }
         @if invoices.is_empty() {
-            tr { td colspan="5" class="empty" { "No invoices match." } }
+            tr { td colspan=(INVOICE_COLUMNS) class="empty" { "No invoices match." } }
+        }
+    }
+}
+
+/// Edit and delete of one invoice. Deleting is a POST form, so it works without JavaScript
+/// and no link prefetcher can delete anything.
+pub fn invoice_actions(id: i64, csrf: &str) -> Markup {
+    html! {
+        span class="row-actions" {
+            a class="button small secondary" href={ "/invoices/" (id) "/edit" } aria-label={ "Edit invoice " (id) } { "Edit" }
+            form method="post" action={ "/invoices/" (id) "/delete" } {
+                input type="hidden" name=(csrf::FIELD) value=(csrf);
+                button type="submit" class="button small danger" aria-label={ "Delete invoice " (id) } { "Delete" }
+            }
         }
     }
 }

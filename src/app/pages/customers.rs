@@ -1,18 +1,20 @@
 //! `/customers?query=`: customers with their invoice counts and paid and pending totals, from
 //! one `group by` query.
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use axum::{Extension, Router};
 use maud::html;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::app::auth::SignedIn;
 use crate::app::components::avatar::avatar;
 use crate::app::components::format::dollars;
+use crate::app::components::layout::Frame;
+use crate::app::components::search::search_form;
 use crate::app::components::{layout, skeleton};
-use crate::app::pages::invoices::search_form;
 use crate::db::{self, CustomerSummary};
 use crate::stream::Page;
 
@@ -29,6 +31,7 @@ struct CustomerParams {
 
 async fn customers(
     State(app): State<AppState>,
+    Extension(user): Extension<SignedIn>,
     Query(params): Query<CustomerParams>,
     page: Page,
 ) -> Response {
@@ -42,13 +45,24 @@ async fn customers(
         })
         .name("customers")
     };
-    page.render(layout::shell(
-        "Customers",
+    let frame = Frame {
+        title: "Customers",
+        description: "Acme's customers with their invoice counts and paid and pending totals.",
+        active: "/customers",
+        user: Some(&user),
+    };
+    let search = search_form(
         "/customers",
+        &query,
+        "Search by name or email",
+        page.nonce(),
+    );
+    page.render(layout::shell(
+        &frame,
         html! {
             h1 { "Customers" }
-            (search_form("/customers", &query, "Search by name or email"))
-            div class="panel" {
+            (search)
+            div class="panel" id="results" {
                 table class="customers" {
                     thead { tr { th { "Customer" } th { "Email" } th { "Invoices" } th { "Paid" } th { "Pending" } } }
                     tbody { (rows) }

@@ -1,13 +1,15 @@
 //! `/dashboard`: four summary cards, the revenue chart and the latest invoices, each its own
 //! section; all six queries start together when the request arrives.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
+use axum::{Extension, Router};
 use maud::html;
 
 use crate::app::AppState;
+use crate::app::auth::SignedIn;
+use crate::app::components::layout::Frame;
 use crate::app::components::{cards, chart, format, layout, skeleton, tables};
 use crate::db::{self, Db};
 use crate::stream::{Page, Slot};
@@ -22,7 +24,11 @@ const CHART_MONTHS: u32 = 12;
 /// Rows of the latest-invoices list.
 const LATEST_ROWS: u32 = 5;
 
-async fn dashboard(State(app): State<AppState>, page: Page) -> Response {
+async fn dashboard(
+    State(app): State<AppState>,
+    Extension(user): Extension<SignedIn>,
+    page: Page,
+) -> Response {
     let cards = Card::ALL.map(|card| card_section(&page, &app, card));
     let revenue = {
         let app = app.clone();
@@ -43,9 +49,14 @@ async fn dashboard(State(app): State<AppState>, page: Page) -> Response {
             },
         )
         .name("latest");
+    let frame = Frame {
+        title: "Dashboard",
+        description: "Acme's totals, monthly revenue and latest invoices at a glance.",
+        active: "/dashboard",
+        user: Some(&user),
+    };
     page.render(layout::shell(
-        "Dashboard",
-        "/dashboard",
+        &frame,
         html! {
             h1 { "Dashboard" }
             div class="cards" { @for card in &cards { (card) } }

@@ -2,15 +2,17 @@
 //! then the customer's details and their other invoices stream as sections that depend on it
 //! (a shared resource), while the unrelated recent-activity section never waits for it.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use maud::html;
 
 use crate::app::AppState;
+use crate::app::auth::SignedIn;
 use crate::app::components::avatar::avatar;
 use crate::app::components::format::{date, dollars};
+use crate::app::components::layout::Frame;
 use crate::app::components::{layout, skeleton, tables};
 use crate::app::error::{AppError, Result};
 use crate::db::{self, InvoiceRow};
@@ -26,6 +28,7 @@ const OTHER_INVOICES: u32 = 5;
 
 async fn invoice(
     State(app): State<AppState>,
+    Extension(user): Extension<SignedIn>,
     Path(id): Path<String>,
     page: Page,
 ) -> Result<Response> {
@@ -95,12 +98,20 @@ async fn invoice(
         .name("others");
 
     let title = format!("Invoice #{}", found.id);
+    let frame = Frame {
+        title: &title,
+        description: "An Acme invoice with its customer and their other invoices.",
+        active: "/invoices",
+        user: Some(&user),
+    };
     Ok(page
         .render(layout::shell(
-            &title,
-            "/invoices",
+            &frame,
             html! {
-                h1 { (title) }
+                div class="title-row" {
+                    h1 { (title) }
+                    (tables::invoice_actions(found.id, &user.csrf))
+                }
                 dl class="invoice-facts panel" {
                     dt { "Amount" } dd class="amount" { (dollars(found.amount_cents)) }
                     dt { "Status" } dd { span class={ "status status-" (found.status) } { (found.status) } }

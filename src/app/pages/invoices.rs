@@ -1,17 +1,23 @@
 //! `/invoices?query=&page=`: a search form and a paginated table; the rows and the page
-//! count are separate sections that run concurrently.
+//! count are separate sections that run concurrently. Each row links to its edit form and
+//! has a delete button; a write's one-time message shows above the table.
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use axum::{Extension, Router};
 use maud::{Markup, html};
 use serde::Deserialize;
+use tower_sessions::Session;
 
 use crate::app::AppState;
+use crate::app::auth::{SignedIn, session};
+use crate::app::components::layout::Frame;
+use crate::app::components::search::search_form;
 use crate::app::components::{layout, skeleton, tables};
+use crate::app::error::{AppError, Result};
 use crate::db;
-use crate::stream::Page;
+use crate::stream::{Mode, Page};
 
 /// The `/invoices` route (an invoice's own page lives in `invoice.rs`).
 pub fn router() -> Router<AppState> {
@@ -44,18 +50,28 @@ pub fn page_number(text: Option<&str>) -> u32 {
 
 async fn invoices(
     State(app): State<AppState>,
+    Extension(user): Extension<SignedIn>,
+    session: Session,
     Query(params): Query<SearchParams>,
     page: Page,
-) -> Response {
+) -> Result<Response> {
+    let scripted = page.mode() == Mode::OutOfOrder;
+    let flash = session::take_flash(&session, scripted, "/invoices")
+        .await
+        .map_err(|error| AppError::Internal(format!("reading the message: {error}")))?;
     let query = params.query.trim().to_string();
     let number = page_number(params.page.as_deref());
     let rows = {
-        let (app, query) = (app.clone(), query.clone());
-        page.section(skeleton::table_rows(PER_PAGE as usize, 5), async move {
-            app.latency.wait("table").await;
-            let invoices = db::search_invoices(&app.db, &query, number, PER_PAGE).await?;
-            Ok::<_, sqlx::Error>(tables::invoice_rows(&invoices))
-        })
+        let (app, query, csrf) = (app.clone(), query.clone(), user.csrf.clone());
+        let columns = tables::INVOICE_COLUMNS;
+        page.section(
+            skeleton::table_rows(PER_PAGE as usize, columns),
+            async move {
+                app.latency.wait("table").await;
+                let invoices = db::search_invoices(&app.db, &query, number, PER_PAGE).await?;
+                Ok::<_, sqlx::Error>(tables::invoice_rows(&invoices, &csrf))
+            },
+        )
         .name("table")
     };
     let pages = {
@@ -67,35 +83,36 @@ async fn invoices(
         })
         .name("pages")
     };
-    page.render(layout::shell(
-        "Invoices",
-        "/invoices",
+    let frame = Frame {
+        title: "Invoices",
+        description: "Search Acme's invoices by customer, email, amount, date or status.",
+        active: "/invoices",
+        user: Some(&user),
+    };
+    let placeholder = "Search by customer, email, amount, date or status";
+    let search = search_form("/invoices", &query, placeholder, page.nonce());
+    Ok(page.render(layout::shell(
+        &frame,
         html! {
             h1 { "Invoices" }
-            (search_form("/invoices", &query, "Search by customer, email, amount, date or status"))
-            div class="panel" {
-                table class="invoices" {
-                    (tables::invoice_header())
-                    tbody { (rows) }
-                }
+            @if let Some(message) = flash {
+                p class="flash" role="status" { (message) }
             }
-            nav class="pagination" aria-label="Pages" { (pages) }
+            div class="toolbar" {
+                (search)
+                a class="button" href="/invoices/create" { "Create invoice" }
+            }
+            div id="results" {
+                div class="panel" {
+                    table class="invoices" {
+                        (tables::invoice_header())
+                        tbody { (rows) }
+                    }
+                }
+                nav class="pagination" aria-label="Pages" { (pages) }
+            }
         },
-    ))
-}
-
-/// The search box; also used by the customers page.
-pub fn search_form(action: &str, query: &str, placeholder: &str) -> Markup {
-    html! {
-        form class="search" action=(action) method="get" role="search" {
-            input type="search" name="query" value=(query) placeholder=(placeholder)
-                aria-label=(placeholder) maxlength=(db::MAX_SEARCH_CHARS);
-            button type="submit" { "Search" }
-        }
-        @if query.chars().count() > db::MAX_SEARCH_CHARS {
-            p class="notice" { "Searches are limited to " (db::MAX_SEARCH_CHARS) " characters; this one matches nothing." }
-        }
-    }
+    )))
 }
 
 fn pagination(query: &str, current: u32, total: u32) -> Markup {

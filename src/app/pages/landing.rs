@@ -6,7 +6,7 @@ use axum::routing::get;
 use maud::html;
 
 use crate::app::AppState;
-use crate::app::components::layout;
+use crate::app::components::layout::{self, Frame};
 use crate::stream::Page;
 
 /// The `/` route.
@@ -15,9 +15,14 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn landing(page: Page) -> Response {
+    let frame = Frame {
+        title: "Welcome",
+        description: "The Acme invoices dashboard of the Next.js Learn course, streamed by braid.",
+        active: "/",
+        user: None,
+    };
     page.render(layout::shell(
-        "Welcome",
-        "/",
+        &frame,
         html! {
             h1 { "Acme, streamed by braid" }
             p class="lead" {
@@ -26,6 +31,7 @@ async fn landing(page: Page) -> Response {
                 "per section at once, then streams each section as soon as its data is ready, in "
                 "whatever order that happens."
             }
+            p { a class="button" href="/login" { "Log in" } " to see the dashboard." }
             div class="panel" {
                 h2 { "What you are watching" }
                 ul {

@@ -1,7 +1,7 @@
 //! Customers: one by id, and all of them with the sums of their invoices.
 
 use super::pattern::Search;
-use crate::db::{Customer, CustomerSummary, Db};
+use crate::db::{Customer, CustomerChoice, CustomerSummary, Db};
 
 /// The customer numbered `id`, if they exist.
 pub async fn customer_by_id(db: &Db, id: i64) -> Result<Option<Customer>, sqlx::Error> {
@@ -58,6 +58,20 @@ pub async fn customers_with_totals(
         "#,
     )
     .bind(search.contains())
+    .fetch_all(db.read())
+    .await
+}
+
+/// Every customer's id and name, by name: the choices of an invoice form.
+pub async fn customer_choices(db: &Db) -> Result<Vec<CustomerChoice>, sqlx::Error> {
+    sqlx::query_as::<_, CustomerChoice>(
+        r#"
+        -- customers_by_name holds both columns (and the rowid): no table access, no sort.
+        select id, name
+        from customers
+        order by name, id
+        "#,
+    )
     .fetch_all(db.read())
     .await
 }

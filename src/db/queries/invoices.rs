@@ -20,6 +20,7 @@ macro_rules! select_invoice_rows {
             invoices.amount_cents,
             invoices.status,
             invoices.date,
+            invoices.version,
             customers.name as customer_name,
             customers.email as customer_email,
             customers.avatar_color,
@@ -138,6 +139,14 @@ pub async fn invoice_pages(db: &Db, query: &str, per_page: u32) -> Result<u32, s
 
 /// The invoice numbered `id` with its customer, if it exists.
 pub async fn invoice_by_id(db: &Db, id: i64) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    fetch_invoice(db.read(), id).await
+}
+
+/// [`invoice_by_id`] on any connection, e.g. inside a write transaction.
+pub(crate) async fn fetch_invoice<'c>(
+    executor: impl sqlx::SqliteExecutor<'c>,
+    id: i64,
+) -> Result<Option<InvoiceRow>, sqlx::Error> {
     sqlx::query_as::<_, InvoiceRow>(concat!(
         select_invoice_rows!(),
         r#"
@@ -145,7 +154,7 @@ pub async fn invoice_by_id(db: &Db, id: i64) -> Result<Option<InvoiceRow>, sqlx:
         "#
     ))
     .bind(id)
-    .fetch_optional(db.read())
+    .fetch_optional(executor)
     .await
 }
 

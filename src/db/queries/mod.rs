@@ -1,4 +1,5 @@
-//! Every query the app runs, one function each, named for what it returns.
+//! Every read the app runs, one function each, named for what it returns (writes are in
+//! `db::writes`).
 //!
 //! All of them read from [`Db::read`](crate::db::Db::read), take their SQL from a static
 //! string and bind user input as parameters. Numbers from the request (page, per page,
@@ -8,15 +9,18 @@ mod customers;
 mod dashboard;
 mod invoices;
 mod pattern;
+mod users;
 
-pub use customers::{customer_by_id, customers_with_totals};
+pub use customers::{customer_by_id, customer_choices, customers_with_totals};
 pub use dashboard::{
     customer_count, invoice_count, monthly_revenue, total_collected_cents, total_pending_cents,
 };
+pub(crate) use invoices::fetch_invoice;
 pub use invoices::{
     invoice_by_id, invoice_pages, invoices_of_customer, latest_invoices, search_invoices,
 };
 pub use pattern::MAX_SEARCH_CHARS;
+pub use users::{oldest_sign_in_failure, recent_sign_in_failures, user_by_email, user_count};
 
 /// Most rows one call returns; larger limits and page sizes are cut to this.
 pub const MAX_ROWS: u32 = 500;

@@ -1,0 +1,99 @@
+//! Refusing password guessing: after too many failed sign-ins for one account, or from one
+//! client address, within a window, further attempts are refused with `429` and a message
+//! saying when to try again.
+//!
+//! Failures are rows in the database, so every instance counts the same ones. The per-account
+//! limit also lets anyone lock an account for the window by failing on purpose: the usual
+//! price of per-account limits, kept small by the short window.
+
+use std::time::Duration;
+
+use crate::db::{self, Db};
+
+/// The limits. [`Throttle::default`] is what the demo uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    /// How long a failure counts.
+    pub window: Duration,
+    /// Failures for one email within `window` after which its sign-ins are refused.
+    pub per_account: i64,
+    /// Failures from one address within `window` (any emails) after which its sign-ins
+    /// are refused.
+    pub per_address: i64,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle {
+            window: Duration::from_secs(15 * 60),
+            per_account: 5,
+            per_address: 20,
+        }
+    }
+}
+
+/// Whose failures an attempt counts against.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    account: String,
+    address: String,
+}
+
+impl Attempt {
+    /// An attempt to sign in as `email` from `address` (a client IP, as text).
+    pub fn new(email: &str, address: &str) -> Attempt {
+        Attempt {
+            account: format!("email:{}", email.trim().to_lowercase()),
+            address: format!("address:{address}"),
+        }
+    }
+}
+
+/// Why an attempt is refused, and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `"this account"` or `"your address"`.
+    pub whose: &'static str,
+    /// Whole minutes until the oldest counted failure expires (at least 1).
+    pub retry_after_minutes: u64,
+}
+
+impl Throttle {
+    /// `Some` if `attempt` must be refused without checking its password.
+    pub async fn check(&self, db: &Db, attempt: &Attempt) -> Result<Option<Refusal>, sqlx::Error> {
+        let since = self.since();
+        for (key, limit, whose) in [
+            (&attempt.account, self.per_account, "this account"),
+            (&attempt.address, self.per_address, "your address"),
+        ] {
+            if db::recent_sign_in_failures(db, key, since).await? >= limit {
+                let oldest = db::oldest_sign_in_failure(db, key, since)
+                    .await?
+                    .unwrap_or(since);
+                let lifted_in = (oldest - since).max(0).unsigned_abs();
+                return Ok(Some(Refusal {
+                    whose,
+                    retry_after_minutes: lifted_in.div_ceil(60).max(1),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Counts a failed attempt against its account and its address.
+    pub async fn failed(&self, db: &Db, attempt: &Attempt) -> Result<(), sqlx::Error> {
+        db::writes::record_sign_in_failure(db, &[&attempt.account, &attempt.address], self.since())
+            .await
+    }
+
+    /// A successful sign-in forgets the account's failures (not the address's).
+    pub async fn succeeded(&self, db: &Db, attempt: &Attempt) -> Result<(), sqlx::Error> {
+        db::writes::clear_sign_in_failures(db, &attempt.account).await
+    }
+
+    /// The oldest failure time (Unix seconds) that still counts.
+    fn since(&self) -> i64 {
+        let window = i64::try_from(self.window.as_secs()).unwrap_or(i64::MAX);
+        db::writes::unix_now().saturating_sub(window)
+    }
+}

@@ -1,0 +1,184 @@
+//! Users: the demo user a new database gets, and `braid user add` for real deployments.
+
+use std::fmt;
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::{Context, bail};
+
+use super::password;
+use crate::db::{self, Db};
+
+/// The course's demo account, created when a database has no users.
+pub const DEFAULT_DEMO_USER: &str = "user@nextmail.com:123456";
+
+/// Shortest password `braid user add` accepts.
+const MIN_PASSWORD_CHARS: usize = 8;
+
+/// `--demo-user`: `EMAIL:PASSWORD`, or `none` for no demo user.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DemoUser {
+    None,
+    Account { email: String, password: String },
+}
+
+impl fmt::Debug for DemoUser {
+    /// Leaves the password out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DemoUser::None => f.write_str("None"),
+            DemoUser::Account { email, .. } => write!(f, "Account({email})"),
+        }
+    }
+}
+
+/// A `--demo-user` value that is neither `none` nor `EMAIL:PASSWORD`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}: expected EMAIL:PASSWORD (e.g. user@nextmail.com:123456) or none")]
+pub struct BadDemoUser(&'static str);
+
+impl FromStr for DemoUser {
+    type Err = BadDemoUser;
+
+    fn from_str(text: &str) -> Result<DemoUser, BadDemoUser> {
+        if text.trim().eq_ignore_ascii_case("none") {
+            return Ok(DemoUser::None);
+        }
+        let (email, password) = text.split_once(':').ok_or(BadDemoUser("no ':'"))?;
+        let email = email.trim();
+        if !plausible_email(email) {
+            return Err(BadDemoUser(
+                "the email needs an @ between a name and a domain",
+            ));
+        }
+        if password.is_empty() {
+            return Err(BadDemoUser("the password is empty"));
+        }
+        Ok(DemoUser::Account {
+            email: email.to_string(),
+            password: password.to_string(),
+        })
+    }
+}
+
+/// Creates the demo user if the database has no user at all. A database that has users
+/// (the demo user or real ones) is left alone, so removing the demo user after adding real
+/// ones is permanent.
+///
+/// # Errors
+///
+/// When the database fails or hashing fails.
+pub async fn ensure_demo_user(db: &Db, demo: &DemoUser) -> anyhow::Result<()> {
+    let DemoUser::Account { email, password } = demo else {
+        return Ok(());
+    };
+    if db::user_count(db).await? > 0 {
+        return Ok(());
+    }
+    let hash = password::hash(password).await?;
+    match db::writes::insert_user(db, email, "User", &hash).await {
+        Ok(_) => {
+            tracing::info!(%email, "created the demo user (--demo-user none to go without)");
+            Ok(())
+        }
+        // Another instance created it first.
+        Err(db::writes::NewUserError::EmailTaken(_)) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn plausible_email(email: &str) -> bool {
+    email.len() <= 254
+        && email.split_once('@').is_some_and(|(name, domain)| {
+            !name.is_empty() && (domain.contains('.') || domain == "localhost")
+        })
+}
+
+/// Arguments of `braid user`.
+#[derive(Debug, clap::Args)]
+pub struct UserArgs {
+    /// SQLite database file; created and migrated if missing.
+    #[arg(long, env = "BRAID_DATABASE", default_value = crate::config::DEFAULT_DATABASE, global = true)]
+    pub database: PathBuf,
+
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+/// What `braid user` does.
+#[derive(Debug, clap::Subcommand)]
+pub enum UserCommand {
+    /// Add a user who can sign in. The password is asked for twice on a terminal, or read
+    /// as one line from standard input (`echo "$PASSWORD" | braid user add …`).
+    Add {
+        /// The email they sign in with.
+        email: String,
+        /// The name shown in the navigation.
+        #[arg(long, default_value = "User")]
+        name: String,
+    },
+}
+
+/// Runs a `braid user` command.
+///
+/// # Errors
+///
+/// A malformed email, a short or mismatched password, an email already taken, or a
+/// database that cannot be opened.
+pub async fn run(args: UserArgs) -> anyhow::Result<()> {
+    let UserCommand::Add { email, name } = args.command;
+    let email = email.trim().to_string();
+    if !plausible_email(&email) {
+        bail!("{email:?} is not an email address (name@domain)");
+    }
+    let password = read_password()?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("the password needs at least {MIN_PASSWORD_CHARS} characters");
+    }
+    let db = Db::open_without_seed(&args.database).await?;
+    let hash = password::hash(&password).await?;
+    let id = db::writes::insert_user(&db, &email, &name, &hash).await?;
+    println!("{}: added user {id} <{email}>", args.database.display());
+    db.close().await;
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("Password: ").context("reading the password")?;
+    let second = rpassword::prompt_password("Password again: ").context("reading the password")?;
+    if first != second {
+        bail!("the two passwords differ");
+    }
+    Ok(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_user_values() {
+        assert_eq!("none".parse::<DemoUser>().unwrap(), DemoUser::None);
+        assert_eq!(
+            DEFAULT_DEMO_USER.parse::<DemoUser>().unwrap(),
+            DemoUser::Account {
+                email: "user@nextmail.com".into(),
+                password: "123456".into()
+            }
+        );
+        let colon = "a@b.co:pa:ss".parse::<DemoUser>().unwrap();
+        assert!(matches!(colon, DemoUser::Account { password, .. } if password == "pa:ss"));
+        for bad in ["", "user@nextmail.com", "nobody:pw", "a@b.co:"] {
+            assert!(bad.parse::<DemoUser>().is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Where signed-in sessions live: the `sessions` table, behind tower-sessions' store trait.
+//!
+//! Every braid instance on the same database sees the same sessions, so a load balancer
+//! may send a user's requests anywhere. tower-sessions' own SQL store
+//! (`tower-sessions-sqlx-store` 0.15) is built on sqlx 0.8 and cannot share braid's sqlx
+//! 0.9 pool, hence this small store.
+//!
+//! The table keeps a SHA-256 of each session ID, never the ID itself: reading the table
+//! (a backup, a dump) yields no cookie that signs anyone in.
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store;
+
+use super::Db;
+use super::writes::unix_now;
+
+/// The session key that [`SqlSessionStore`] copies into the `user_id` column, so that
+/// deleting a user deletes their sessions. The app stores the signed-in user's id under it.
+pub const USER_ID_KEY: &str = "user_id";
+
+/// tower-sessions' [`SessionStore`] on braid's database.
+#[derive(Debug, Clone)]
+pub struct SqlSessionStore {
+    db: Db,
+}
+
+impl SqlSessionStore {
+    pub fn new(db: Db) -> SqlSessionStore {
+        SqlSessionStore { db }
+    }
+
+    async fn upsert(&self, record: &Record, insert_only: bool) -> session_store::Result<bool> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|error| session_store::Error::Encode(error.to_string()))?;
+        let user_id = record.data.get(USER_ID_KEY).and_then(|id| id.as_i64());
+        let statement = if insert_only {
+            r#"
+            insert into sessions (id_hash, data, expires_at, user_id)
+            values (?1, ?2, ?3, ?4)
+            on conflict (id_hash) do nothing
+            "#
+        } else {
+            r#"
+            insert into sessions (id_hash, data, expires_at, user_id)
+            values (?1, ?2, ?3, ?4)
+            on conflict (id_hash) do update set
+                data = excluded.data,
+                expires_at = excluded.expires_at,
+                user_id = excluded.user_id
+            "#
+        };
+        let written = sqlx::query(statement)
+            .bind(id_hash(&record.id))
+            .bind(data)
+            .bind(record.expiry_date.unix_timestamp())
+            .bind(user_id)
+            .execute(self.db.write())
+            .await
+            .map_err(backend)?;
+        Ok(written.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqlSessionStore {
+    /// Inserts a new session, drawing a new ID on the (2^-128) chance of a collision, and
+    /// deletes expired sessions: sign-ins are rare enough to pay for the cleanup.
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        sqlx::query("delete from sessions where expires_at < ?1")
+            .bind(unix_now())
+            .execute(self.db.write())
+            .await
+            .map_err(backend)?;
+        while !self.upsert(record, true).await? {
+            record.id = Id::default();
+        }
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.upsert(record, false).await.map(|_| ())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            r#"
+            select data, expires_at
+            from sessions
+            where id_hash = ?1 and expires_at > ?2
+            "#,
+        )
+        .bind(id_hash(id))
+        .bind(unix_now())
+        .fetch_optional(self.db.read())
+        .await
+        .map_err(backend)?;
+        let Some((data, expires_at)) = row else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&data)
+            .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+        let expiry_date = OffsetDateTime::from_unix_timestamp(expires_at)
+            .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query("delete from sessions where id_hash = ?1")
+            .bind(id_hash(id))
+            .execute(self.db.write())
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// The stored form of a session ID: SHA-256 of its cookie text, in hex.
+fn id_hash(id: &Id) -> String {
+    hex::encode(Sha256::digest(id.to_string().as_bytes()))
+}
+
+fn backend(error: sqlx::Error) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
+}

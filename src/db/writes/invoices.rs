@@ -1,0 +1,183 @@
+//! Creating, updating and deleting invoices, each safe against the same form sent twice
+//! and against two people editing the same invoice.
+
+use sqlx::SqliteConnection;
+
+use super::unix_now;
+use crate::db::queries::fetch_invoice;
+use crate::db::{Db, InvoiceRow, InvoiceStatus};
+
+/// How long a create form's key is remembered: a retry later than this creates a second
+/// invoice. A week covers any real retry, and the table stays small.
+const FORM_KEY_LIFETIME_SECS: i64 = 7 * 24 * 60 * 60;
+
+/// What a create or edit form sets, already validated (see `app::forms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvoiceDraft {
+    pub customer_id: i64,
+    /// Positive, in cents.
+    pub amount_cents: i64,
+    pub status: InvoiceStatus,
+}
+
+impl InvoiceDraft {
+    /// Whether `invoice` already holds exactly these values.
+    pub fn matches(&self, invoice: &InvoiceRow) -> bool {
+        invoice.customer_id == self.customer_id
+            && invoice.amount_cents == self.amount_cents
+            && invoice.status == self.status
+    }
+}
+
+/// What [`create_invoice`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOutcome {
+    /// A new invoice with this number, dated today (UTC).
+    Created(i64),
+    /// This form was submitted before: nothing was created. Holds the invoice the first
+    /// submission created, unless it has been deleted since.
+    AlreadySubmitted(Option<i64>),
+    /// No customer has the draft's `customer_id` (any more): nothing was created.
+    UnknownCustomer,
+}
+
+/// What [`update_invoice`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    /// Saved; the invoice is now at `version + 1`.
+    Updated,
+    /// The form was made from an older version, but the invoice already holds exactly the
+    /// draft's values (the same form sent twice): nothing to do, nothing lost.
+    AlreadySaved,
+    /// Someone else saved the invoice since the form was made: nothing was written. Holds
+    /// the invoice as it is now.
+    Conflict(Box<InvoiceRow>),
+    /// No invoice has this number (deleted meanwhile).
+    NotFound,
+    /// No customer has the draft's `customer_id`: nothing was written.
+    UnknownCustomer,
+}
+
+/// What [`delete_invoice`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    /// There was no such invoice (already deleted, or never existed).
+    NotFound,
+}
+
+/// Creates an invoice from `draft`, dated today, unless the form keyed `form_key` was
+/// already submitted.
+///
+/// The key check, the insert and the key's record are one transaction: two submissions of
+/// one form, however close together, create one invoice.
+pub async fn create_invoice(
+    db: &Db,
+    draft: InvoiceDraft,
+    form_key: &str,
+) -> Result<CreateOutcome, sqlx::Error> {
+    let mut tx = db.write().begin_with("begin immediate").await?;
+    let earlier: Option<Option<i64>> =
+        sqlx::query_scalar("select invoice_id from form_submissions where key = ?1")
+            .bind(form_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(invoice) = earlier {
+        return Ok(CreateOutcome::AlreadySubmitted(invoice));
+    }
+    if !customer_exists(&mut tx, draft.customer_id).await? {
+        return Ok(CreateOutcome::UnknownCustomer);
+    }
+    let id: i64 = sqlx::query_scalar(
+        r#"
+        insert into invoices (customer_id, amount_cents, status, date)
+        values (?1, ?2, ?3, date('now'))
+        returning id
+        "#,
+    )
+    .bind(draft.customer_id)
+    .bind(draft.amount_cents)
+    .bind(draft.status)
+    .fetch_one(&mut *tx)
+    .await?;
+    let now = unix_now();
+    sqlx::query(
+        r#"
+        insert into form_submissions (key, invoice_id, created_at)
+        values (?1, ?2, ?3)
+        "#,
+    )
+    .bind(form_key)
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("delete from form_submissions where created_at < ?1")
+        .bind(now - FORM_KEY_LIFETIME_SECS)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(CreateOutcome::Created(id))
+}
+
+/// Sets invoice `id` to `draft`, if it is still at `version` (optimistic concurrency: the
+/// edit form carries the version it was made from).
+pub async fn update_invoice(
+    db: &Db,
+    id: i64,
+    version: i64,
+    draft: InvoiceDraft,
+) -> Result<UpdateOutcome, sqlx::Error> {
+    let mut tx = db.write().begin_with("begin immediate").await?;
+    if !customer_exists(&mut tx, draft.customer_id).await? {
+        return Ok(UpdateOutcome::UnknownCustomer);
+    }
+    let updated = sqlx::query(
+        r#"
+        update invoices
+        set customer_id = ?3, amount_cents = ?4, status = ?5, version = version + 1
+        where id = ?1 and version = ?2
+        "#,
+    )
+    .bind(id)
+    .bind(version)
+    .bind(draft.customer_id)
+    .bind(draft.amount_cents)
+    .bind(draft.status)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 1 {
+        tx.commit().await?;
+        return Ok(UpdateOutcome::Updated);
+    }
+    let outcome = match fetch_invoice(&mut *tx, id).await? {
+        None => UpdateOutcome::NotFound,
+        Some(current) if draft.matches(&current) => UpdateOutcome::AlreadySaved,
+        Some(current) => UpdateOutcome::Conflict(Box::new(current)),
+    };
+    tx.rollback().await?;
+    Ok(outcome)
+}
+
+/// Deletes invoice `id`; the triggers take it out of the monthly totals in the same
+/// transaction.
+pub async fn delete_invoice(db: &Db, id: i64) -> Result<DeleteOutcome, sqlx::Error> {
+    let deleted = sqlx::query("delete from invoices where id = ?1")
+        .bind(id)
+        .execute(db.write())
+        .await?
+        .rows_affected();
+    Ok(if deleted == 1 {
+        DeleteOutcome::Deleted
+    } else {
+        DeleteOutcome::NotFound
+    })
+}
+
+async fn customer_exists(tx: &mut SqliteConnection, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select exists (select 1 from customers where id = ?1)")
+        .bind(id)
+        .fetch_one(tx)
+        .await
+}

@@ -1,0 +1,415 @@
+//! Sign-in over real sockets on real SQLite files: the guard on every private route, `next`
+//! without open redirects, session rotation and sign-out, uniform failures, throttling,
+//! CSRF (tokens and the same-origin check) and the form body limit.
+
+use std::time::{Duration, Instant};
+
+use crate::app::{TestApp, start_app};
+use crate::util::{DEMO_EMAIL, DEMO_PASSWORD, no_redirects, record, session_cookie, sign_in_as};
+
+/// GETs `path` with `cookie` (may be empty), not following redirects: status and `Location`.
+async fn get(app: &TestApp, path: &str, cookie: &str) -> (u16, String) {
+    let mut request = no_redirects().get(app.url(path));
+    if !cookie.is_empty() {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.expect("GET");
+    let location = response
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (response.status().as_u16(), location)
+}
+
+/// Every private page without a session: `303` to the sign-in page with the page as `next`;
+/// every write without a session: `303` to the sign-in page and nothing written. The
+/// public pages, `/bench/*` and `/metrics` answer without one.
+#[tokio::test]
+async fn every_private_route_needs_a_session() {
+    let app = start_app("").await;
+    for path in [
+        "/dashboard",
+        "/invoices",
+        "/invoices?query=a b&page=2",
+        "/invoices/1",
+        "/invoices/create",
+        "/invoices/1/edit",
+        "/customers",
+        "/customers?query=x",
+    ] {
+        let (status, location) = get(&app, path, "").await;
+        assert_eq!(status, 303, "{path}");
+        let expected = form_urlencoded::Serializer::new(String::new())
+            .append_pair(
+                "next",
+                &app.url(path)[app.url("").len()..].replace(' ', "%20"),
+            )
+            .finish();
+        assert_eq!(location, format!("/login?{expected}"), "{path}");
+    }
+    let before = braid::db::invoice_count(&app.db).await.unwrap();
+    let token = app.csrf().await;
+    for path in ["/invoices", "/invoices/1", "/invoices/1/delete", "/logout"] {
+        let fields = [
+            ("csrf", token.as_str()),
+            ("customer_id", "1"),
+            ("amount", "5"),
+            ("status", "paid"),
+        ];
+        let posted = app.post_with(path, &fields, &[]).await;
+        assert_eq!(
+            (posted.status, posted.location()),
+            (303, "/login"),
+            "POST {path}"
+        );
+    }
+    assert_eq!(braid::db::invoice_count(&app.db).await.unwrap(), before);
+    assert!(
+        braid::db::invoice_by_id(&app.db, 1)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    for path in [
+        "/",
+        "/login",
+        "/assets/style.css",
+        "/assets/search.js",
+        "/bench/s0",
+        "/metrics",
+    ] {
+        assert_eq!(record(&app.url(path)).await.status, 200, "{path}");
+    }
+}
+
+/// Signing in goes back to `next` when it is a local path, else to the dashboard; the
+/// session cookie is `HttpOnly` and `SameSite=Lax`; and the session ID changes at sign-in,
+/// so a cookie from before (planted, or the previous session) is worthless after it.
+#[tokio::test]
+async fn signing_in_returns_to_next_and_rotates_the_session() {
+    let app = start_app("").await;
+    let login = record(&app.url("/login?next=%2Finvoices%3Fpage%3D2")).await;
+    assert_eq!(login.status, 200);
+    assert!(
+        login
+            .body()
+            .contains(r#"name="next" value="/invoices?page=2""#),
+        "{}",
+        login.body()
+    );
+
+    for (next, lands) in [
+        ("/invoices?page=2", "/invoices?page=2"),
+        ("/invoices/3/edit", "/invoices/3/edit"),
+        ("", "/dashboard"),
+        ("//evil.example/x", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+        ("https://evil.example", "/dashboard"),
+        ("javascript:alert(1)", "/dashboard"),
+    ] {
+        let posted = app
+            .post_with(
+                "/login",
+                &[
+                    ("email", DEMO_EMAIL),
+                    ("password", DEMO_PASSWORD),
+                    ("next", next),
+                ],
+                &[],
+            )
+            .await;
+        assert_eq!(
+            (posted.status, posted.location()),
+            (303, lands),
+            "next={next:?}"
+        );
+        let set_cookie = posted.headers.get("set-cookie").unwrap().to_str().unwrap();
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(
+                set_cookie.contains(attribute),
+                "{attribute} in {set_cookie}"
+            );
+        }
+        assert!(
+            !set_cookie.contains("Secure"),
+            "no Secure without --secure-cookies"
+        );
+    }
+
+    let before = app.cookie.clone();
+    let posted = app
+        .post(
+            "/login",
+            &[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    let after = session_cookie(&posted.headers).expect("a new session cookie");
+    assert_ne!(before, after, "the session ID is rotated at sign-in");
+    assert_eq!(
+        get(&app, "/dashboard", &before).await.0,
+        303,
+        "the old ID is void"
+    );
+    assert_eq!(get(&app, "/dashboard", &after).await.0, 200);
+    assert_eq!(
+        get(&app, "/login", &after).await,
+        (303, "/dashboard".into()),
+        "signed in already"
+    );
+    let stored: i64 = sqlx::query_scalar("select count(*) from sessions where id_hash like ?1")
+        .bind(format!("%{}%", &after["braid_session=".len()..]))
+        .fetch_one(app.db.read())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "the table holds hashes, never the cookie's ID");
+}
+
+/// Signing out deletes the session: the cookie is cleared and no longer opens anything.
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = start_app("").await;
+    let token = app.csrf().await;
+    let posted = app.post("/logout", &[("csrf", &token)]).await;
+    assert_eq!((posted.status, posted.location()), (303, "/"));
+    let cleared = posted.headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        cleared.contains("braid_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert_eq!(get(&app, "/dashboard", &app.cookie).await.0, 303);
+    let sessions: i64 = sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(app.db.read())
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}
+
+/// A wrong email and a wrong password get the same status, message and page, and take the
+/// same time: an unknown email is checked against a decoy hash. (Medians of alternating
+/// attempts, compared as a ratio.)
+#[tokio::test]
+async fn wrong_email_and_wrong_password_look_alike() {
+    let app = start_app("").await;
+    let mut unknown_email = Vec::new();
+    let mut wrong_password = Vec::new();
+    for round in 0..4 {
+        let email = format!("nobody{round}@nextmail.com");
+        let started = Instant::now();
+        let (status, page) = sign_in_as(&app.url(""), &email, DEMO_PASSWORD)
+            .await
+            .unwrap_err();
+        unknown_email.push(started.elapsed());
+        assert_eq!(status, 422);
+        let first = page.replace(&format!("value=\"{email}\""), "value=EMAIL");
+
+        let started = Instant::now();
+        let (status, page) = sign_in_as(&app.url(""), DEMO_EMAIL, "wrong")
+            .await
+            .unwrap_err();
+        wrong_password.push(started.elapsed());
+        assert_eq!(status, 422);
+        let second = page.replace(&format!("value=\"{DEMO_EMAIL}\""), "value=EMAIL");
+        assert_eq!(first, second, "the same page either way");
+        assert!(page.contains("Invalid email or password."));
+    }
+    let (a, b) = (median(&mut unknown_email), median(&mut wrong_password));
+    let ratio = a.as_secs_f64() / b.as_secs_f64();
+    eprintln!("sign-in failures: unknown email {a:?}, wrong password {b:?} (ratio {ratio:.2})");
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "unknown email {a:?} vs wrong password {b:?}"
+    );
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Five failures for one account refuse its sign-ins, even with the right password, with
+/// `429`, `Retry-After` and a message saying when; other accounts still sign in. Twenty from
+/// one address refuse every sign-in from it.
+#[tokio::test]
+async fn repeated_failures_are_refused_with_a_clear_message() {
+    let app = start_app("").await;
+    let base = app.url("");
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_as(&base, DEMO_EMAIL, "wrong").await.unwrap_err().0,
+            422
+        );
+    }
+    let posted = app
+        .post_with(
+            "/login",
+            &[("email", "USER@nextmail.com "), ("password", DEMO_PASSWORD)],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        posted.status, 429,
+        "the right password is refused too, in any case"
+    );
+    assert!(
+        posted
+            .body
+            .contains("Too many failed sign-ins for this account. Try again in 15 minutes."),
+        "{}",
+        posted.body
+    );
+    assert_eq!(posted.headers.get("retry-after").unwrap(), "900");
+    assert!(posted.headers.get("set-cookie").is_none(), "no session");
+
+    // 5 failures above, 15 here: 20 from this address.
+    for n in 0..15 {
+        let email = format!("guess{n}@nextmail.com");
+        assert_eq!(sign_in_as(&base, &email, "x").await.unwrap_err().0, 422);
+    }
+    sqlx::query("delete from sign_in_failures where key like 'email:%'")
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let (status, page) = sign_in_as(&base, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(status, 429, "20 failures from this address");
+    assert!(
+        page.contains("Too many failed sign-ins for your address."),
+        "{page}"
+    );
+}
+
+/// Writes without this session's CSRF token are refused with `403`, and so is a form
+/// posted from another origin even with the right token; nothing is written.
+#[tokio::test]
+async fn forged_missing_and_cross_site_forms_are_refused() {
+    let app = start_app("").await;
+    let token = app.csrf().await;
+    let other = start_app("").await;
+    let foreign_token = other.csrf().await;
+    let before = braid::db::invoice_count(&app.db).await.unwrap();
+    let fields = |csrf: &'static str| {
+        vec![
+            ("customer_id", "1"),
+            ("amount", "12.34"),
+            ("status", "paid"),
+            ("form_key", "00112233445566778899aabbccddeeff"),
+            ("csrf", csrf),
+        ]
+    };
+    let leaked: &'static str = Box::leak(foreign_token.into_boxed_str());
+    let good: &'static str = Box::leak(token.into_boxed_str());
+    let cookie = app.cookie.as_str();
+    for (case, fields, headers) in [
+        (
+            "no token",
+            fields("")[..4].to_vec(),
+            vec![("cookie", cookie)],
+        ),
+        ("empty token", fields(""), vec![("cookie", cookie)]),
+        (
+            "forged token",
+            fields("0000000000000000000000000000000000000000000000000000000000000000"),
+            vec![("cookie", cookie)],
+        ),
+        (
+            "another session's token",
+            fields(leaked),
+            vec![("cookie", cookie)],
+        ),
+        (
+            "another origin",
+            fields(good),
+            vec![("cookie", cookie), ("origin", "http://evil.example")],
+        ),
+        (
+            "Origin: null",
+            fields(good),
+            vec![("cookie", cookie), ("origin", "null")],
+        ),
+        (
+            "cross-site fetch",
+            fields(good),
+            vec![("cookie", cookie), ("sec-fetch-site", "cross-site")],
+        ),
+        (
+            "same-site fetch",
+            fields(good),
+            vec![("cookie", cookie), ("sec-fetch-site", "same-site")],
+        ),
+    ] {
+        for path in ["/invoices", "/invoices/1", "/invoices/1/delete", "/logout"] {
+            let posted = app.post_with(path, &fields, &headers).await;
+            assert_eq!(posted.status, 403, "{case}: POST {path}");
+            assert!(
+                posted.body.contains("refused") || posted.body.contains("expired"),
+                "{case}: {}",
+                posted.body
+            );
+        }
+    }
+    let login = app
+        .post_with(
+            "/login",
+            &[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD)],
+            &[("origin", "http://evil.example")],
+        )
+        .await;
+    assert_eq!(login.status, 403, "a sign-in form posted from another site");
+    assert_eq!(braid::db::invoice_count(&app.db).await.unwrap(), before);
+    assert!(
+        braid::db::invoice_by_id(&app.db, 1)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        get(&app, "/dashboard", &app.cookie).await.0,
+        200,
+        "still signed in"
+    );
+
+    let same_origin = app.url("");
+    let posted = app
+        .post_with(
+            "/invoices",
+            &fields(good),
+            &[
+                ("cookie", cookie),
+                ("origin", same_origin.as_str()),
+                ("sec-fetch-site", "same-origin"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        posted.status, 303,
+        "the same form from this site goes through: {}",
+        posted.body
+    );
+}
+
+/// A form body over the limit gets `413`, signed in or not.
+#[tokio::test]
+async fn oversized_forms_get_413() {
+    let app = start_app("").await;
+    let token = app.csrf().await;
+    let big = "x".repeat(20 * 1024);
+    let posted = app
+        .post(
+            "/invoices",
+            &[
+                ("csrf", &token),
+                ("customer_id", "1"),
+                ("amount", &big),
+                ("status", "paid"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 413);
+    let login = app
+        .post_with("/login", &[("email", &big), ("password", "x")], &[])
+        .await;
+    assert_eq!(login.status, 413);
+}
