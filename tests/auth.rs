@@ -413,3 +413,68 @@ async fn oversized_forms_get_413() {
         .await;
     assert_eq!(login.status, 413);
 }
+
+/// The real binary: a new database gets the course's demo user; `--demo-user` replaces it
+/// or (`none`) leaves it out; a user added with `braid user add` to the running server's
+/// database signs in at once; `--secure-cookies` marks the cookie `Secure`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_users_and_added_users_sign_in() {
+    use crate::reliability::Braid;
+    let default = Braid::spawn(&[]).await;
+    assert!(
+        sign_in_as(&default.url(""), DEMO_EMAIL, DEMO_PASSWORD)
+            .await
+            .is_ok()
+    );
+
+    let none = Braid::spawn(&["--demo-user", "none"]).await;
+    assert_eq!(
+        sign_in_as(&none.url(""), DEMO_EMAIL, DEMO_PASSWORD)
+            .await
+            .unwrap_err()
+            .0,
+        422
+    );
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_braid"))
+        .args(["user", "add", "ops@example.com", "--database"])
+        .arg(none.database())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("braid user add");
+    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"a long passphrase\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    assert!(
+        sign_in_as(&none.url(""), "ops@example.com", "a long passphrase")
+            .await
+            .is_ok()
+    );
+
+    let own = Braid::spawn(&["--demo-user", "demo@acme.test:s3cret!", "--secure-cookies"]).await;
+    assert_eq!(
+        sign_in_as(&own.url(""), DEMO_EMAIL, DEMO_PASSWORD)
+            .await
+            .unwrap_err()
+            .0,
+        422
+    );
+    let posted = no_redirects()
+        .post(own.url("/login"))
+        .form(&[("email", "demo@acme.test"), ("password", "s3cret!")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 303);
+    let cookie = posted
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let page = record(&own.url("/login")).await.body();
+    assert!(
+        !page.contains("s3cret!"),
+        "an operator's password is never shown"
+    );
+}

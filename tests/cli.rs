@@ -82,3 +82,59 @@ fn bad_flags_get_clear_errors() {
     assert!(!addr.status.success());
     assert!(text(&addr).contains("--addr"), "{}", text(&addr));
 }
+
+#[test]
+fn bad_demo_users_get_clear_errors() {
+    for (value, says) in [
+        ("user@nextmail.com", "no ':'"),
+        ("nobody:secret", "needs an @"),
+        ("a@b.co:", "password is empty"),
+    ] {
+        let refused = braid(&["serve", "--demo-user", value]);
+        assert!(!refused.status.success(), "{value}");
+        let output = text(&refused);
+        assert!(
+            output.contains("--demo-user") && output.contains(says),
+            "{value}: {output}"
+        );
+    }
+}
+
+/// `braid user add` takes the password from standard input when it is not a terminal, and
+/// refuses a short password, a malformed email and an email already taken (in any case).
+#[test]
+fn user_add_creates_users_and_refuses_bad_ones() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = dir.path().join("users.sqlite3");
+    let add = |email: &str, password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_braid"))
+            .args(["user", "add", email, "--name", "Ada", "--database"])
+            .arg(&database)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run braid user add");
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{password}").expect("write the password");
+        drop(stdin);
+        child.wait_with_output().expect("braid user add")
+    };
+    let added = add("ada@example.com", "correct horse");
+    assert!(added.status.success(), "{}", text(&added));
+    assert!(
+        text(&added).contains("added user 1 <ada@example.com>"),
+        "{}",
+        text(&added)
+    );
+    for (email, password, says) in [
+        ("ADA@example.com", "another password", "already exists"),
+        ("ada", "correct horse", "not an email address"),
+        ("bob@example.com", "short", "at least 8 characters"),
+    ] {
+        let refused = add(email, password);
+        assert!(!refused.status.success(), "{email}");
+        assert!(text(&refused).contains(says), "{email}: {}", text(&refused));
+    }
+}

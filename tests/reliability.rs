@@ -41,6 +41,8 @@ mod database;
 mod shutdown;
 // Mixed traffic for a while: no errors, no memory growth.
 mod soak;
+// SIGKILL in the middle of writes: nothing acknowledged lost, nothing half-written.
+mod crash;
 
 pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -142,7 +144,9 @@ pub struct Braid {
     child: Child,
     pub addr: SocketAddr,
     log: PathBuf,
-    _dir: TempDir,
+    extra: Vec<String>,
+    rust_log: String,
+    dir: TempDir,
 }
 
 impl Braid {
@@ -155,37 +159,55 @@ impl Braid {
     /// Like [`Braid::spawn`], with `RUST_LOG` set to `rust_log`.
     pub async fn spawn_logging(extra: &[&str], rust_log: &str) -> Braid {
         let dir = tempfile::tempdir().expect("temp dir");
-        let addr = free_addr();
         let log = dir.path().join("braid.log");
-        let log_file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_braid"))
-            .arg("serve")
-            .args(["--addr", &addr.to_string()])
-            .arg("--database")
-            .arg(dir.path().join("braid.sqlite3"))
-            .args(["--seed-customers", "20", "--seed-invoices", "200"])
-            .args(extra)
-            .env("RUST_LOG", rust_log)
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().expect("log file"))
-            .stderr(log_file)
-            .spawn()
-            .expect("spawn braid serve");
+        let extra: Vec<String> = extra.iter().map(|arg| arg.to_string()).collect();
+        let (child, addr) = launch(dir.path(), &extra, rust_log, &log);
         let mut braid = Braid {
             child,
             addr,
             log,
-            _dir: dir,
+            extra,
+            rust_log: rust_log.to_string(),
+            dir,
         };
+        braid.wait_listening().await;
+        braid
+    }
+
+    /// Starts the binary again on the same database (on a new port), after it exited or
+    /// was killed.
+    pub async fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, addr) = launch(self.dir.path(), &self.extra, &self.rust_log, &self.log);
+        (self.child, self.addr) = (child, addr);
+        self.wait_listening().await;
+    }
+
+    async fn wait_listening(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(addr).await.is_err() {
-            if let Some(status) = braid.child.try_wait().expect("try_wait") {
-                panic!("braid serve exited with {status}:\n{}", braid.log());
+        while TcpStream::connect(self.addr).await.is_err() {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                panic!("braid serve exited with {status}:\n{}", self.log());
             }
             assert!(Instant::now() < deadline, "braid serve never listened");
             tokio::time::sleep(ms(50)).await;
         }
-        braid
+    }
+
+    /// The SQLite file the server uses.
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("braid.sqlite3")
+    }
+
+    /// Kills the process with SIGKILL (no drain, no destructors) and reaps it.
+    pub fn sigkill(&mut self) {
+        let status = Command::new("kill")
+            .args(["-KILL", &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -KILL {}", self.pid());
+        let _ = self.child.wait();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -277,6 +299,35 @@ impl Drop for Braid {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Spawns `braid serve` on `dir`'s database at a free address, its output appended to `log`.
+fn launch(
+    dir: &std::path::Path,
+    extra: &[String],
+    rust_log: &str,
+    log: &std::path::Path,
+) -> (Child, SocketAddr) {
+    let addr = free_addr();
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    let child = Command::new(env!("CARGO_BIN_EXE_braid"))
+        .arg("serve")
+        .args(["--addr", &addr.to_string()])
+        .arg("--database")
+        .arg(dir.join("braid.sqlite3"))
+        .args(["--seed-customers", "20", "--seed-invoices", "200"])
+        .args(extra)
+        .env("RUST_LOG", rust_log)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().expect("log file"))
+        .stderr(log_file)
+        .spawn()
+        .expect("spawn braid serve");
+    (child, addr)
 }
 
 /// A loopback address nobody listens on right now (bound to port 0, then released).

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::routing::get;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -16,6 +17,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_io_timeout::TimeoutStream;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -154,9 +156,9 @@ pub async fn run(
     let stopping = tokio_util::sync::CancellationToken::new();
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     accept_failed(error).await;
                     continue;
@@ -168,7 +170,15 @@ pub async fn run(
         let _ = stream.set_nodelay(true);
         // Taken now, so that a shutdown signalled from here on reaches this connection.
         let watcher = graceful.watcher();
-        let (builder, service, stopping) = (builder.clone(), service.clone(), stopping.clone());
+        let (builder, stopping) = (builder.clone(), stopping.clone());
+        // The client's address as axum's `ConnectInfo`, for handlers that need it (the
+        // sign-in throttle counts failures per address).
+        let service = service.clone().map_request(
+            move |mut request: http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        );
         let header_read_timeout = options.header_read_timeout;
         let write_timeout = options.write_timeout;
         tokio::spawn(async move {
