@@ -9,6 +9,7 @@
 //! Screenshots go to `target/browser-artifacts/`. Without the `chromium` package each test
 //! prints `SKIPPED: …` and passes.
 
+mod acme;
 mod chrome;
 mod pages;
 

@@ -10,8 +10,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
 use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::layout::Point;
 use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::{Browser, BrowserConfig};
 use futures::StreamExt;
@@ -197,19 +199,33 @@ impl Tab {
         );
     }
 
-    /// Clicks the element `selector` finds (a real mouse event at its centre).
+    /// Clicks the element `selector` finds (waiting for it to arrive): scrolled into view, then a real mouse press and
+    /// release at its centre (`Input.dispatchMouseEvent`; works with scripts disabled, where
+    /// chromiumoxide's element helpers, which call functions in the page, hang).
     pub async fn click(&self, selector: &str) {
+        let present = format!("!!document.querySelector({})", js_string(selector));
+        assert!(
+            self.wait_for(&present, Duration::from_secs(10)).await,
+            "{selector} never appeared in {}",
+            self.body_html().await
+        );
+        let centre = self
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({}); e.scrollIntoView({{ block: 'center' }}); \
+                 const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
+                js_string(selector)
+            ))
+            .await;
+        let (x, y) = (centre[0].as_f64(), centre[1].as_f64());
+        let point = Point::new(x.expect("x"), y.expect("y"));
         self.page
-            .find_element(selector)
-            .await
-            .unwrap_or_else(|error| panic!("{selector}: {error}"))
-            .click()
+            .click(point)
             .await
             .unwrap_or_else(|error| panic!("click {selector}: {error}"));
     }
 
-    /// Focuses `selector` by clicking it, selects what it holds, and types `text` with key
-    /// events (so the page sees `input` events as from a keyboard).
+    /// Focuses `selector` by clicking it, selects what it holds, and types `text` over it
+    /// (`Input.insertText`: the page sees `input` events as from a keyboard).
     pub async fn type_into(&self, selector: &str, text: &str) {
         self.click(selector).await;
         self.eval(&format!(
@@ -218,10 +234,7 @@ impl Tab {
         ))
         .await;
         self.page
-            .find_element(selector)
-            .await
-            .unwrap_or_else(|error| panic!("{selector}: {error}"))
-            .type_str(text)
+            .execute(InsertTextParams::new(text))
             .await
             .unwrap_or_else(|error| panic!("type into {selector}: {error}"));
     }
