@@ -294,3 +294,35 @@ async fn a_failing_query_only_breaks_its_own_section() {
     );
     assert!(body.contains("Total customers") && body.contains("href=\"/invoices/"));
 }
+
+/// Every page, public or private, streamed or not, has a title from the course's template
+/// (`%s | Acme Dashboard`) and a meta description (Lighthouse's SEO audit asks for both).
+#[tokio::test]
+async fn every_page_has_a_title_and_a_description() {
+    let app = start_app("").await;
+    for (path, title) in [
+        ("/", "Welcome"),
+        ("/login", "Log in"),
+        ("/dashboard", "Dashboard"),
+        ("/invoices", "Invoices"),
+        ("/invoices/1", "Invoice #1"),
+        ("/invoices/create", "Create invoice"),
+        ("/invoices/1/edit", "Edit invoice #1"),
+        ("/customers", "Customers"),
+        ("/no/such/page", "Not Found"),
+    ] {
+        // Signed in, /login would redirect: the public pages are read without the session.
+        let body = if path == "/login" {
+            crate::util::record(&app.url(path)).await.body()
+        } else {
+            app.record(path).await.body()
+        };
+        let expected = format!("<title>{title} | Acme Dashboard</title>");
+        assert!(body.contains(&expected), "{path}: {expected}");
+        assert!(
+            body.contains("<meta name=\"description\" content=\"")
+                && !body.contains("content=\"\""),
+            "{path}: a description"
+        );
+    }
+}
