@@ -2,7 +2,7 @@
 //! without open redirects, session rotation and sign-out, uniform failures, throttling,
 //! CSRF (tokens and the same-origin check) and the form body limit.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::app::{TestApp, start_app};
 use crate::util::{DEMO_EMAIL, DEMO_PASSWORD, no_redirects, record, session_cookie, sign_in_as};
