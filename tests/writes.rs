@@ -5,8 +5,14 @@
 use braid::db::{self, InvoiceStatus};
 use rand::{Rng, SeedableRng};
 
-use crate::app::{TestApp, start_app};
+use crate::app::{Posted, TestApp, start_app};
 use crate::util::{final_body, hidden_field};
+
+/// A write that succeeded: `303` to the invoices page.
+fn assert_back_on_the_list(posted: &Posted) {
+    let landed = (posted.status, posted.location());
+    assert_eq!(landed, (303, "/invoices"), "{}", posted.body);
+}
 
 /// A create form as a browser gets it: its CSRF token and its key.
 async fn create_form(app: &TestApp) -> (String, String) {
@@ -51,12 +57,7 @@ async fn an_invoice_is_created_edited_and_deleted() {
             ],
         )
         .await;
-    assert_eq!(
-        (posted.status, posted.location()),
-        (303, "/invoices"),
-        "{}",
-        posted.body
-    );
+    assert_back_on_the_list(&posted);
     let id: i64 = sqlx::query_scalar("select max(id) from invoices")
         .fetch_one(app.db.read())
         .await
@@ -96,12 +97,7 @@ async fn an_invoice_is_created_edited_and_deleted() {
             ],
         )
         .await;
-    assert_eq!(
-        (posted.status, posted.location()),
-        (303, "/invoices"),
-        "{}",
-        posted.body
-    );
+    assert_back_on_the_list(&posted);
     assert_eq!(flash(&app).await, Some(format!("Invoice #{id} saved.")));
     let edited = db::invoice_by_id(&app.db, id).await.unwrap().unwrap();
     assert_eq!(
@@ -117,7 +113,7 @@ async fn an_invoice_is_created_edited_and_deleted() {
     let posted = app
         .post(&format!("/invoices/{id}/delete"), &[("csrf", &csrf)])
         .await;
-    assert_eq!((posted.status, posted.location()), (303, "/invoices"));
+    assert_back_on_the_list(&posted);
     assert_eq!(flash(&app).await, Some(format!("Invoice #{id} deleted.")));
     assert!(db::invoice_by_id(&app.db, id).await.unwrap().is_none());
     let again = app

@@ -66,11 +66,11 @@ impl Throttle {
             (&attempt.account, self.per_account, "this account"),
             (&attempt.address, self.per_address, "your address"),
         ] {
-            if db::recent_sign_in_failures(db, key, since).await? >= limit {
-                let oldest = db::oldest_sign_in_failure(db, key, since)
-                    .await?
-                    .unwrap_or(since);
-                let lifted_in = (oldest - since).max(0).unsigned_abs();
+            let (failures, oldest) = db::sign_in_failures_since(db, key, since).await?;
+            if failures >= limit {
+                // The oldest counted failure stops counting at oldest + window, that is,
+                // oldest - since from now.
+                let lifted_in = (oldest.unwrap_or(since) - since).max(0).unsigned_abs();
                 return Ok(Some(Refusal {
                     whose,
                     retry_after_minutes: lifted_in.div_ceil(60).max(1),

@@ -24,31 +24,17 @@ pub async fn user_count(db: &Db) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// Failures recorded for `key` at or after `since` (Unix seconds).
-pub async fn recent_sign_in_failures(db: &Db, key: &str, since: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        r#"
-        select count(*)
-        from sign_in_failures
-        where key = ?1 and failed_at >= ?2
-        "#,
-    )
-    .bind(key)
-    .bind(since)
-    .fetch_one(db.read())
-    .await
-}
-
-/// The oldest failure for `key` at or after `since`, which is the one whose expiry lifts
-/// a refusal first.
-pub async fn oldest_sign_in_failure(
+/// How many failures are recorded for `key` at or after `since` (Unix seconds), and when
+/// the oldest of them was: its expiry lifts a refusal first.
+pub async fn sign_in_failures_since(
     db: &Db,
     key: &str,
     since: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as(
         r#"
-        select min(failed_at)
+        -- A range scan of sign_in_failures_by_key.
+        select count(*), min(failed_at)
         from sign_in_failures
         where key = ?1 and failed_at >= ?2
         "#,
