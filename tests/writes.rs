@@ -384,8 +384,8 @@ async fn the_same_form_sent_twice_creates_one_invoice() {
     );
 }
 
-/// SQL metacharacters and markup in every field: refused or stored as text, shown escaped,
-/// the tables intact.
+/// SQL metacharacters and markup in every field: refused, shown back escaped, the tables
+/// intact; and markup in stored text is escaped on every page that shows it.
 #[tokio::test]
 async fn markup_and_sql_in_every_field_are_inert() {
     let app = start_app("").await;
@@ -446,6 +446,29 @@ async fn markup_and_sql_in_every_field_are_inert() {
         "nothing written, nothing dropped"
     );
     assert_eq!(db::customer_count(&app.db).await.unwrap(), 30);
+
+    // Markup in stored text (a customer's name) is escaped on every page that shows it.
+    let name = "<script>alert(1)</script> & Co";
+    let latest = db::latest_invoices(&app.db, 1).await.unwrap().remove(0);
+    sqlx::query("update customers set name = ?1 where id = ?2")
+        .bind(name)
+        .bind(latest.customer_id)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    for path in [
+        "/dashboard".to_string(),
+        "/invoices".to_string(),
+        format!("/invoices/{}", latest.id),
+        format!("/invoices/{}/edit", latest.id),
+        "/invoices/create".to_string(),
+        "/customers".to_string(),
+    ] {
+        let body = final_body(&app.record(&path).await.body());
+        let escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co";
+        assert!(body.contains(escaped), "{path} shows the name, escaped");
+        assert!(!body.contains("<script>alert(1)"), "{path} never raw");
+    }
 }
 
 /// 1,000 random creates, edits and deletes through HTTP; then every figure on the dashboard

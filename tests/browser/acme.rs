@@ -92,6 +92,9 @@ async fn create_edit_delete(tab: &Tab, app: &TestApp, javascript: bool) {
                paid: document.querySelector('input[value=paid]').checked })",
         )
         .await;
+    if javascript {
+        tab.screenshot("invoice-form-refused.png").await;
+    }
     assert_eq!(
         kept,
         json!({ "error": "Enter the amount in dollars, such as 12.34.", "amount": "twelve", "customer": "3", "paid": true })
