@@ -139,6 +139,36 @@ async fn mode_is_chosen_per_request() {
     assert!(bad.body().contains("in-order"));
 }
 
+/// Link-preview agents and other clients that run no script get one complete document
+/// (the full table of agents is in `stream::mode`'s unit tests); browsers and curl stream.
+#[tokio::test]
+async fn clients_that_run_no_script_get_one_complete_document() {
+    let server = start_server(delayed_sections(&[20]), Engine::default()).await;
+    for agent in [
+        "WhatsApp/2.23.20.0",
+        "Bluesky Cardyb/1.1",
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "UnknownPreviewer/1.0",
+    ] {
+        let body = record_with(&server.url("/"), &[("user-agent", agent)])
+            .await
+            .body();
+        assert!(body.contains("done-0"), "{agent}: {body}");
+        assert!(
+            !body.contains("<script") && !body.contains("<template"),
+            "{agent}: no swaps"
+        );
+        assert!(body.ends_with("</body></html>"), "{agent}: complete");
+    }
+    let firefox = "Mozilla/5.0 (Android 14; Mobile; rv:140.0) Gecko/140.0 Firefox/140.0";
+    for agent in [firefox, "curl/8.5.0"] {
+        let body = record_with(&server.url("/"), &[("user-agent", agent)])
+            .await
+            .body();
+        assert!(body.contains("$b(0)"), "{agent} gets the stream");
+    }
+}
+
 /// Readers without JavaScript are sent to the in-order version, other parameters kept.
 #[tokio::test]
 async fn out_of_order_pages_offer_the_in_order_version_without_javascript() {

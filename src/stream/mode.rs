@@ -33,15 +33,16 @@ impl fmt::Display for UnknownMode {
 impl std::error::Error for UnknownMode {}
 
 impl Mode {
-    /// Picks the mode of a request: `?stream=` wins; otherwise crawlers get
-    /// [`Mode::Blocking`] and everyone else [`Mode::OutOfOrder`].
+    /// Picks the mode of a request: `?stream=` wins; otherwise [`Mode::OutOfOrder`] for
+    /// clients that run the swap script or want to watch the stream, and
+    /// [`Mode::Blocking`] for every other client (see [`wants_one_document`]).
     pub fn select(
         stream_param: Option<&str>,
         user_agent: Option<&str>,
     ) -> Result<Mode, UnknownMode> {
         match stream_param {
             Some(value) => Mode::parse(value),
-            None if user_agent.is_some_and(is_crawler) => Ok(Mode::Blocking),
+            None if wants_one_document(user_agent) => Ok(Mode::Blocking),
             None => Ok(Mode::OutOfOrder),
         }
     }
@@ -67,6 +68,7 @@ impl Mode {
 
 /// Patterns of the `isbot` list that are HTTP tools, not crawlers. People run `curl -N` to
 /// watch a page stream, and headless Chrome is a browser: both must get the streamed page.
+/// [`HTTP_TOOLS`] repeats most of them: being off the crawler list is not enough to stream.
 const NOT_CRAWLERS: &[&str] = &[
     "^curl",
     "wget",
@@ -92,6 +94,69 @@ static CRAWLERS: LazyLock<isbot::Bots> = LazyLock::new(|| {
 /// document.
 pub fn is_crawler(user_agent: &str) -> bool {
     CRAWLERS.is_bot(user_agent)
+}
+
+/// Command-line HTTP clients, libraries and load generators, lowercase substrings of their
+/// user agents. They run no script, but people use them to watch a page stream (`curl -N`)
+/// and to measure time to first byte, so they get the stream as sent.
+const HTTP_TOOLS: &[&str] = &[
+    "curl/",
+    "wget/",
+    "httpie/",
+    "h2load",
+    "nghttp",
+    "wrk",
+    "apachebench",
+    "hey/",
+    "oha/",
+    "k6/",
+    "vegeta",
+    "braid-load",
+    "go-http-client",
+    "python-requests",
+    "python-urllib",
+    "python-httpx",
+    "aiohttp",
+    "okhttp",
+    "node-fetch",
+    "undici",
+    "axios/",
+    "java-http-client",
+    "libwww-perl",
+    "postmanruntime",
+    "insomnia",
+];
+
+/// Whether a client should get one complete document rather than the out-of-order
+/// stream, whose sections need a script to land in place.
+///
+/// The stream goes to browsers, which run the script (a `Mozilla/5.0 (…)` user agent with
+/// a browser engine token, `AppleWebKit/` or `Gecko/`, that is not on the crawler list), to
+/// the HTTP tools of [`HTTP_TOOLS`], and to clients that send no user agent (hand-written
+/// scripts, `nc`). Every other client gets one document: crawlers and link-preview agents
+/// (`WhatsApp/2.23`, `Bluesky Cardyb/1.1`, `facebookexternalhit`, Slack, Discord, …), and
+/// any agent braid does not recognise: a complete page is right for anyone, a stream that
+/// needs a script is right only for browsers.
+pub fn wants_one_document(user_agent: Option<&str>) -> bool {
+    let Some(agent) = user_agent.map(str::trim).filter(|agent| !agent.is_empty()) else {
+        return false;
+    };
+    if is_crawler(agent) {
+        return true;
+    }
+    let lower = agent.to_ascii_lowercase();
+    if HTTP_TOOLS.iter().any(|tool| lower.contains(tool)) {
+        return false;
+    }
+    !is_browser(agent)
+}
+
+/// A browser's user agent: `Mozilla/5.0 (platform) AppleWebKit/…` (Chrome, Edge, Safari,
+/// Opera, Samsung Internet and every iOS browser) or `Mozilla/5.0 (platform; rv:…) Gecko/…`
+/// (Firefox).
+fn is_browser(agent: &str) -> bool {
+    agent.starts_with("Mozilla/5.0 (")
+        && (agent.contains("AppleWebKit/") || agent.contains("Gecko/"))
 }
 
 #[cfg(test)]
@@ -125,6 +190,82 @@ mod tests {
                 "{tool}"
             );
         }
+    }
+
+    /// Crawlers, link-preview agents and unknown agents: one complete document.
+    const ONE_DOCUMENT_AGENTS: &[&str] = &[
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.7390.122 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+        "DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)",
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; +claudebot@anthropic.com)",
+        "WhatsApp/2.23.20.0",
+        "WhatsApp/2.2412.54 A",
+        "Bluesky Cardyb/1.1",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0",
+        "Twitterbot/1.0",
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+        "TelegramBot (like TwitterBot)",
+        "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+        "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5 skype-url-preview@microsoft.com",
+        "http.rb/5.1.1 (Mastodon/4.2.0; +https://mastodon.social/) Bot",
+        "Mozilla/5.0 (compatible; Embedly/0.2; +http://support.embed.ly/)",
+        "Iframely/1.3.1 (+https://iframely.com/docs/about)",
+        "Pinterestbot/1.0 (+http://www.pinterest.com/bot.html)",
+        "Mozilla/5.0 (compatible; redditbot/1.0; +http://www.reddit.com/feedback)",
+        "Viber/20.3.0.1 CFNetwork/1390 Darwin/22.0.0",
+        "Mozilla/5.0 (Windows NT 10.0; Trident/7.0; rv:11.0) like Gecko",
+        "SomeNewPreviewService/0.1",
+    ];
+
+    /// Browsers (desktop and mobile) and HTTP tools: the stream.
+    const STREAMED_AGENTS: &[&str] = &[
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36 Edg/156.0.0.0",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Safari/605.1.15",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 26_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 26_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/156.0.0.0 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/28.0 Chrome/130.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Android 14; Mobile; rv:140.0) Gecko/140.0 Firefox/140.0",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+        "curl/8.5.0",
+        "Wget/1.21.4",
+        "HTTPie/3.2.2",
+        "h2load nghttp2/1.52.0",
+        "braid-load",
+        "python-requests/2.32.3",
+        "Go-http-client/1.1",
+    ];
+
+    #[test]
+    fn clients_that_run_no_script_get_one_document() {
+        for agent in ONE_DOCUMENT_AGENTS {
+            assert_eq!(
+                Mode::select(None, Some(agent)),
+                Ok(Mode::Blocking),
+                "{agent}"
+            );
+        }
+        for agent in STREAMED_AGENTS {
+            assert_eq!(
+                Mode::select(None, Some(agent)),
+                Ok(Mode::OutOfOrder),
+                "{agent}"
+            );
+        }
+        assert_eq!(
+            Mode::select(None, None),
+            Ok(Mode::OutOfOrder),
+            "no user agent: a script"
+        );
+        assert_eq!(Mode::select(None, Some(" ")), Ok(Mode::OutOfOrder));
     }
 
     #[test]
