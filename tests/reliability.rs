@@ -41,6 +41,8 @@ mod database;
 mod shutdown;
 // Mixed traffic for a while: no errors, no memory growth.
 mod soak;
+// Clients that shut their sending side after the request.
+mod half_close;
 // SIGKILL in the middle of writes: nothing acknowledged lost, nothing half-written.
 mod crash;
 

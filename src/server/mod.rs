@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -23,13 +24,15 @@ use tower_http::trace::TraceLayer;
 
 mod limits;
 pub mod metrics;
+mod read_eof;
 
 pub use limits::Limits;
 
 use crate::app::{AppSettings, AppState};
 use crate::config::{LogFormat, ServeConfig};
 use crate::db::SeedSize;
-use crate::stream::{Engine, EngineConfig};
+use crate::stream::{Engine, EngineConfig, ReadClosed};
+use read_eof::{SharedTcp, watch_read_eof};
 
 /// How the server treats connections. The defaults are what `braid serve` uses unless a
 /// flag says otherwise.
@@ -151,7 +154,10 @@ pub async fn run(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
-        .max_buf_size(options.max_header_bytes);
+        .max_buf_size(options.max_header_bytes)
+        // A client that shuts its sending side after the request (`nc -N`, scripts, TCP
+        // relays) still gets the whole response; `read_eof` notices clients that are gone.
+        .half_close(true);
     let graceful = GracefulShutdown::new();
     let stopping = tokio_util::sync::CancellationToken::new();
     tokio::pin!(shutdown);
@@ -171,14 +177,17 @@ pub async fn run(
         // Taken now, so that a shutdown signalled from here on reaches this connection.
         let watcher = graceful.watcher();
         let (builder, stopping) = (builder.clone(), stopping.clone());
-        // The client's address as axum's `ConnectInfo`, for handlers that need it (the
-        // sign-in throttle counts failures per address).
-        let service = service.clone().map_request(
+        // Each request carries the client's address as axum's `ConnectInfo` (the sign-in
+        // throttle counts failures per address) and the connection's `ReadClosed`.
+        let read_closed = ReadClosed::new();
+        let service = service.clone().map_request({
+            let read_closed = read_closed.clone();
             move |mut request: http::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
+                request.extensions_mut().insert(read_closed.clone());
                 request
-            },
-        );
+            }
+        });
         let header_read_timeout = options.header_read_timeout;
         let write_timeout = options.write_timeout;
         tokio::spawn(async move {
@@ -198,7 +207,9 @@ pub async fn run(
                 }
                 () = stopping.cancelled() => return,
             }
-            let mut stream = TimeoutStream::new(stream);
+            let stream = Arc::new(stream);
+            let eof_watch = tokio::spawn(watch_read_eof(Arc::clone(&stream), read_closed));
+            let mut stream = TimeoutStream::new(SharedTcp(stream));
             stream.set_write_timeout(Some(write_timeout));
             let connection = builder
                 .serve_connection_with_upgrades(
@@ -209,6 +220,7 @@ pub async fn run(
             if let Err(error) = watcher.watch(connection).await {
                 tracing::debug!(%error, "connection ended with an error");
             }
+            eof_watch.abort();
         });
     }
     // Connections that have not sent anything yet are closed, not waited for.

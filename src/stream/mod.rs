@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod engine;
+mod liveness;
 mod mode;
 mod page;
 mod protocol;
@@ -27,6 +28,7 @@ mod timeline;
 mod timing;
 
 pub use engine::{Engine, EngineConfig};
+pub use liveness::{HEARTBEAT, ReadClosed};
 pub use mode::{Mode, UnknownMode, is_crawler};
 pub use page::{Page, PageRejection, Scope};
 pub use render::Shell;

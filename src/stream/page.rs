@@ -10,11 +10,12 @@ use std::time::Instant;
 use axum::extract::{FromRef, FromRequestParts, MatchedPath};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{StatusCode, Uri, header};
+use http::{StatusCode, header};
 use maud::Markup;
 use tracing::Instrument;
 
 use super::engine::Engine;
+use super::liveness::ReadClosed;
 use super::mode::{Mode, UnknownMode};
 use super::registry::{PageShared, poll_once};
 use super::render::{Shell, respond};
@@ -102,10 +103,11 @@ impl Page {
         self
     }
 
-    fn with_request(mut self, uri: Uri, timeline: bool) -> Page {
+    fn with_request(mut self, parts: &Parts, timeline: bool) -> Page {
         if let Some(shared) = self.shared_mut() {
-            shared.uri = Some(uri);
+            shared.uri = Some(parts.uri.clone());
             shared.timeline = timeline;
+            shared.read_closed = parts.extensions.get::<ReadClosed>().cloned();
         }
         self
     }
@@ -255,7 +257,7 @@ where
         let timeline = params.timeline && engine.config().debug_timeline;
         Ok(Page::new(&engine, mode)
             .with_name(name)
-            .with_request(parts.uri.clone(), timeline))
+            .with_request(parts, timeline))
     }
 }
 

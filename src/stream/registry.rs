@@ -11,6 +11,7 @@ use http::Uri;
 use tokio::task::{AbortHandle, JoinHandle};
 
 use super::engine::Engine;
+use super::liveness::ReadClosed;
 use super::mode::Mode;
 use super::protocol::SlotMarker;
 use super::section::SectionEntry;
@@ -28,6 +29,9 @@ pub(crate) struct PageShared {
     /// JavaScript.
     pub(crate) uri: Option<Uri>,
     pub(crate) timeline: bool,
+    /// Set by the server when the client shut its sending side: the body then sends
+    /// heartbeats while it waits (see `liveness`).
+    pub(crate) read_closed: Option<ReadClosed>,
     /// A std mutex: nothing is awaited while it is held and every critical section is a
     /// push or a field update, so an async mutex would only add cost.
     registry: Mutex<Registry>,
@@ -79,6 +83,7 @@ impl PageShared {
             name: Arc::from("page"),
             uri: None,
             timeline: false,
+            read_closed: None,
             registry: Mutex::new(Registry::default()),
         }
     }

@@ -22,6 +22,7 @@ use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::engine::StreamInFlight;
+use super::liveness::HEARTBEAT;
 use super::mode::Mode;
 use super::protocol;
 use super::registry::{PageShared, poll_once};
@@ -92,6 +93,8 @@ struct PageStream {
     paused_at: Option<Waiting>,
     /// Fires when the server's drain deadline passes; made on the first wait only.
     drain: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    /// Once the client has closed its sending side: the next heartbeat (see `liveness`).
+    heartbeat: Option<Pin<Box<Sleep>>>,
     out: String,
     /// Kept only for `?debug=timeline`.
     timings: Vec<SectionTiming>,
@@ -120,6 +123,7 @@ impl PageStream {
             pending: None,
             paused_at: None,
             drain: None,
+            heartbeat: None,
             out: String::new(),
             timings: Vec::new(),
             shell_at: Duration::ZERO,
@@ -320,6 +324,25 @@ impl PageStream {
         drained
     }
 
+    /// While the page waits and its client has closed its sending side: a newline every
+    /// [`HEARTBEAT`], whose write fails if the client is gone (see `liveness`).
+    fn poll_heartbeat(&mut self, cx: &mut Context<'_>) {
+        let Some(read_closed) = &self.page.read_closed else {
+            return;
+        };
+        read_closed.register(cx.waker());
+        if !read_closed.is_marked() {
+            return;
+        }
+        let beat = self
+            .heartbeat
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(HEARTBEAT)));
+        if beat.as_mut().poll(cx).is_ready() {
+            self.out.push('\n');
+            beat.as_mut().reset(tokio::time::Instant::now() + HEARTBEAT);
+        }
+    }
+
     fn finish(&mut self) {
         if self.page.timeline {
             let total = self.page.started.elapsed();
@@ -343,6 +366,9 @@ impl Stream for PageStream {
                 Mode::OutOfOrder => this.poll_out_of_order(cx),
                 Mode::InOrder | Mode::Blocking => this.poll_in_order(cx),
             }
+        }
+        if !this.finished && this.out.is_empty() && this.page.mode != Mode::Blocking {
+            this.poll_heartbeat(cx);
         }
         let ready_to_send = this.finished || this.page.mode != Mode::Blocking;
         if this.out.is_empty() || !ready_to_send {
