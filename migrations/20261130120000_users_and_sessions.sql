@@ -16,7 +16,7 @@ create table users (
     password_hash text not null check (password_hash like '$argon2id$%')
 ) strict;
 
--- find_user_by_email: one seek, whatever the case the user types.
+-- user_by_email: one seek, whatever the case the user types.
 create unique index users_by_email on users (lower(email));
 
 -- Signed-in sessions, shared by every braid instance on this database.
@@ -39,14 +39,16 @@ create table sessions (
 create index sessions_by_expiry on sessions (expires_at);
 create index sessions_by_user on sessions (user_id);
 
--- Failed sign-ins, counted per account and per client address to refuse guessing.
+-- Failed sign-ins, counted per account and per client address to refuse guessing. An
+-- attempt is recorded here before its password is checked (one transaction with the count,
+-- so parallel attempts cannot all pass) and deleted again if it succeeds.
 create table sign_in_failures (
-    -- 'email:<lowercased email>' or 'address:<client IP>'.
+    -- 'email:<lowercased email>' or 'address:<IPv4 address or IPv6 /64>'.
     key text not null,
 
     -- Unix seconds of the failure.
     failed_at integer not null
 ) strict;
 
--- count_recent_failures: a range scan of one key's recent rows.
+-- begin_sign_in_attempt: a range scan of one key's recent rows.
 create index sign_in_failures_by_key on sign_in_failures (key, failed_at);

@@ -10,7 +10,8 @@ alter table invoices add column version integer not null default 1 check (versio
 -- same form (a double click, a retry after a timeout) find the first one's invoice
 -- instead of creating another.
 create table form_submissions (
-    -- The form's key: 32 hex digits from the server's random generator.
+    -- The form's key: 32 hex digits from the server's random generator (16 to 64 are
+    -- accepted, so the format may change without a migration).
     key text primary key check (length(key) between 16 and 64),
 
     -- The invoice the submission created; null once that invoice is deleted.

@@ -34,13 +34,16 @@ pub async fn start_app(latency: &str) -> TestApp {
         .await
         .expect("db");
     let demo = DEFAULT_DEMO_USER.parse().expect("demo user");
-    ensure_demo_user(&db, &demo).await.expect("demo user");
+    let active = ensure_demo_user(&db, &demo).await.expect("demo user");
     let engine = Engine::default();
     let state = AppState {
         engine: engine.clone(),
         db: db.clone(),
         latency: latency.parse::<DemoLatency>().expect("latency"),
-        auth: Auth::new(false, false, &demo).await.expect("auth"),
+        auth: Auth::new(false, false)
+            .await
+            .expect("auth")
+            .show_demo_account(&demo, active),
     };
     let server = start_server(router(state), engine).await;
     let cookie = sign_in(&server.url("")).await;

@@ -7,6 +7,18 @@ use std::time::Instant;
 use crate::app::{TestApp, start_app};
 use crate::util::{DEMO_EMAIL, DEMO_PASSWORD, no_redirects, record, session_cookie, sign_in_as};
 
+/// The status of `GET url` with `cookie`, redirects not followed.
+async fn get_status(url: &str, cookie: &str) -> u16 {
+    no_redirects()
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("GET")
+        .status()
+        .as_u16()
+}
+
 /// GETs `path` with `cookie` (may be empty), not following redirects: status and `Location`.
 async fn get(app: &TestApp, path: &str, cookie: &str) -> (u16, String) {
     let mut request = no_redirects().get(app.url(path));
@@ -437,6 +449,12 @@ async fn demo_users_and_added_users_sign_in() {
             .is_ok()
     );
 
+    let login = record(&default.url("/login")).await.body();
+    assert!(
+        login.contains("Demo account: <code>user@nextmail.com</code>"),
+        "the course's account is shown"
+    );
+
     let none = Braid::spawn(&["--demo-user", "none"]).await;
     assert_eq!(
         sign_in_as(&none.url(""), DEMO_EMAIL, DEMO_PASSWORD)
@@ -454,11 +472,54 @@ async fn demo_users_and_added_users_sign_in() {
         .expect("braid user add");
     std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"a long passphrase\n").unwrap();
     assert!(add.wait().unwrap().success());
+    let cookie = sign_in_as(&none.url(""), "ops@example.com", "a long passphrase")
+        .await
+        .unwrap();
+    let removed = std::process::Command::new(env!("CARGO_BIN_EXE_braid"))
+        .args(["user", "remove", "OPS@example.com", "--database"])
+        .arg(none.database())
+        .output()
+        .expect("braid user remove");
     assert!(
+        removed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&removed.stderr)
+    );
+    assert_eq!(
+        get_status(&none.url("/dashboard"), &cookie).await,
+        303,
+        "their sessions ended"
+    );
+    assert_eq!(
         sign_in_as(&none.url(""), "ops@example.com", "a long passphrase")
             .await
-            .is_ok()
+            .unwrap_err()
+            .0,
+        422
     );
+
+    // A database that has a real user never gets the demo account, and the sign-in page
+    // does not advertise it, even with the default --demo-user.
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_braid"))
+        .args(["user", "add", "real@example.com", "--database"])
+        .arg(none.database())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("braid user add");
+    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"another passphrase\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let mut first = none;
+    first.restart_with(&[]).await;
+    assert_eq!(
+        sign_in_as(&first.url(""), DEMO_EMAIL, DEMO_PASSWORD)
+            .await
+            .unwrap_err()
+            .0,
+        422
+    );
+    let login = record(&first.url("/login")).await.body();
+    assert!(!login.contains("Demo account"), "{login}");
 
     let own = Braid::spawn(&["--demo-user", "demo@acme.test:s3cret!", "--secure-cookies"]).await;
     assert_eq!(
@@ -487,4 +548,102 @@ async fn demo_users_and_added_users_sign_in() {
         !page.contains("s3cret!"),
         "an operator's password is never shown"
     );
+}
+
+/// Thirty wrong passwords for one account sent at once: no more than the limit (five) get
+/// their password checked; the others are refused. Counting and checking the limit are one
+/// transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_cannot_slip_past_the_limit() {
+    let app = start_app("").await;
+    let base = app.url("");
+    let guesses = (0..30).map(|n| {
+        let base = base.clone();
+        async move {
+            sign_in_as(&base, DEMO_EMAIL, &format!("guess {n}"))
+                .await
+                .unwrap_err()
+                .0
+        }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|status| **status == 422).count();
+    let refused = statuses.iter().filter(|status| **status == 429).count();
+    assert_eq!(checked + refused, 30, "{statuses:?}");
+    assert_eq!(checked, 5, "exactly the limit were checked: {statuses:?}");
+}
+
+/// Forms that cannot be read get the app's error pages, not plain text; a `GET` of a
+/// form-only address gets a `405` page; `GET /logout` changes nothing.
+#[tokio::test]
+async fn unreadable_forms_and_wrong_methods_get_real_pages() {
+    let app = start_app("").await;
+    let token = app.csrf().await;
+    let twice = app
+        .post(
+            "/invoices",
+            &[("csrf", &token), ("amount", "5"), ("amount", "6")],
+        )
+        .await;
+    assert_eq!(twice.status, 400);
+    assert!(
+        twice.body.contains("This form could not be read") && twice.body.contains("<title>"),
+        "{}",
+        twice.body
+    );
+    let big = "x".repeat(20 * 1024);
+    let login = app
+        .post_with("/login", &[("email", &big), ("password", "x")], &[])
+        .await;
+    assert_eq!(login.status, 413);
+    assert!(
+        login.body.contains("larger than 16384 bytes") && login.body.contains("<title>"),
+        "{}",
+        login.body
+    );
+    let (status, _) = get(&app, "/invoices/1/delete", &app.cookie).await;
+    assert_eq!(status, 405);
+    let page =
+        crate::util::record_with(&app.url("/invoices/1/delete"), &[("cookie", &app.cookie)]).await;
+    assert!(page.body().contains("only takes a form"), "{}", page.body());
+    assert_eq!(get(&app, "/logout", &app.cookie).await, (303, "/".into()));
+    assert_eq!(
+        get(&app, "/dashboard", &app.cookie).await.0,
+        200,
+        "still signed in"
+    );
+}
+
+/// Behind a proxy (`--behind-proxy`), failures count against the address the proxy put
+/// last in `X-Forwarded-For`; without it, against the TCP peer, whatever the header says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_failures_count_against_the_forwarded_address() {
+    use crate::reliability::Braid;
+    use sqlx::Connection;
+    for (flags, expected) in [
+        (&["--behind-proxy"][..], "address:198.51.100.2"),
+        (&[][..], "address:127.0.0.1"),
+    ] {
+        let braid = Braid::spawn(flags).await;
+        let posted = no_redirects()
+            .post(braid.url("/login"))
+            .header("x-forwarded-for", "203.0.113.9, 198.51.100.2")
+            .form(&[("email", DEMO_EMAIL), ("password", "wrong")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 422);
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(braid.database())
+            .read_only(true);
+        let mut db = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        let keys: Vec<String> =
+            sqlx::query_scalar("select key from sign_in_failures where key like 'address:%'")
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+        assert_eq!(keys, [expected], "{flags:?}");
+    }
 }

@@ -87,7 +87,7 @@ fn bad_flags_get_clear_errors() {
 fn bad_demo_users_get_clear_errors() {
     for (value, says) in [
         ("user@nextmail.com", "no ':'"),
-        ("nobody:secret", "needs an @"),
+        ("nobody:secret", "needs a name, an @"),
         ("a@b.co:", "password is empty"),
     ] {
         let refused = braid(&["serve", "--demo-user", value]);

@@ -176,6 +176,12 @@ impl Braid {
         braid
     }
 
+    /// Like [`Braid::restart`], with other flags.
+    pub async fn restart_with(&mut self, extra: &[&str]) {
+        self.extra = extra.iter().map(|arg| arg.to_string()).collect();
+        self.restart().await;
+    }
+
     /// Starts the binary again on the same database (on a new port), after it exited or
     /// was killed.
     pub async fn restart(&mut self) {

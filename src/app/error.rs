@@ -21,6 +21,9 @@ pub enum AppError {
     /// token-less write).
     #[error("{0}")]
     Forbidden(String),
+    /// Return `405 Method Not Allowed`: e.g. a `GET` of a URL that only takes forms.
+    #[error("This address only takes a form; follow a link or a button to it instead.")]
+    MethodNotAllowed,
     /// Return `413 Content Too Large`: a request body over the limit, in bytes.
     #[error("The form is larger than {0} bytes.")]
     TooLarge(usize),
@@ -42,6 +45,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

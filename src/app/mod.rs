@@ -64,16 +64,13 @@ impl AppState {
         let db = Db::open(database, settings.seed)
             .await
             .with_context(|| format!("opening {}", database.display()))?;
-        auth::users::ensure_demo_user(&db, &settings.demo_user)
+        let demo_active = auth::users::ensure_demo_user(&db, &settings.demo_user)
             .await
             .with_context(|| format!("adding the demo user to {}", database.display()))?;
         tracing::info!(database = %database.display(), "database ready");
-        let auth = Auth::new(
-            settings.secure_cookies,
-            settings.behind_proxy,
-            &settings.demo_user,
-        )
-        .await?;
+        let auth = Auth::new(settings.secure_cookies, settings.behind_proxy)
+            .await?
+            .show_demo_account(&settings.demo_user, demo_active);
         Ok(AppState {
             engine,
             db,

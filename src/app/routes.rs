@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(private)
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound("page") })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn(csrf::same_origin))
         .layer(state.auth.session_layer(&state.db))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))

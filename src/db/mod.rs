@@ -31,7 +31,7 @@ pub use pool::Db;
 pub use queries::{
     MAX_ROWS, MAX_SEARCH_CHARS, customer_by_id, customer_choices, customer_count,
     customers_with_totals, invoice_by_id, invoice_count, invoice_pages, invoices_of_customer,
-    latest_invoices, monthly_revenue, search_invoices, sign_in_failures_since,
-    total_collected_cents, total_pending_cents, user_by_email, user_count,
+    latest_invoices, monthly_revenue, search_invoices, total_collected_cents, total_pending_cents,
+    user_by_email, user_count,
 };
 pub use seed::{SeedSize, seed};

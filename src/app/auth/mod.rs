@@ -55,8 +55,9 @@ pub struct Auth {
     /// the proxy itself. Only set it when a proxy always sets that header.
     pub behind_proxy: bool,
     pub throttle: Throttle,
-    /// The demo account to show on the sign-in page: only the course's well-known one,
-    /// never a password an operator chose.
+    /// The demo account to show on the sign-in page: only the course's well-known one, and
+    /// only when it worked at start (see [`users::ensure_demo_user`]); never a password an
+    /// operator chose.
     pub demo_hint: Option<users::DemoUser>,
     /// A hash of a random password, checked when the email is unknown, so that a wrong
     /// email and a wrong password take the same time.
@@ -64,26 +65,29 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// Settings with the default throttle; hashes the decoy (tens of milliseconds).
-    /// `demo_user` is shown on the sign-in page only if it is the course's own account.
+    /// Settings with the default throttle, and no demo account shown (see
+    /// [`Auth::show_demo_account`]); hashes the decoy (tens of milliseconds).
     ///
     /// # Errors
     ///
     /// Only if hashing fails (see [`password::hash`]).
-    pub async fn new(
-        secure_cookies: bool,
-        behind_proxy: bool,
-        demo_user: &users::DemoUser,
-    ) -> anyhow::Result<Auth> {
+    pub async fn new(secure_cookies: bool, behind_proxy: bool) -> anyhow::Result<Auth> {
         let decoy = password::hash(&csrf::new_token()).await?;
-        let well_known = users::DEFAULT_DEMO_USER.parse::<users::DemoUser>().ok();
         Ok(Auth {
             secure_cookies,
             behind_proxy,
             throttle: Throttle::default(),
-            demo_hint: well_known.filter(|known| known == demo_user),
+            demo_hint: None,
             decoy_hash: decoy.into(),
         })
+    }
+
+    /// Shows `demo` on the sign-in page if it is the course's well-known account and
+    /// `active` (it signs in: [`users::ensure_demo_user`] said so).
+    pub fn show_demo_account(mut self, demo: &users::DemoUser, active: bool) -> Auth {
+        let well_known = users::DEFAULT_DEMO_USER.parse::<users::DemoUser>().ok();
+        self.demo_hint = well_known.filter(|known| active && known == demo);
+        self
     }
 
     /// The hash to check a password against when no user has the email.
@@ -105,15 +109,22 @@ impl Auth {
             )))
     }
 
-    /// The client's address as the throttle counts it.
+    /// The client's address as the throttle counts it: an IPv4 address, or an IPv6 /64.
     pub fn client_address(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> String {
         let forwarded = self
             .behind_proxy
             .then(|| last_forwarded_for(headers))
             .flatten();
-        forwarded
-            .or(peer.map(|peer| peer.ip()))
-            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+        match forwarded.or(peer.map(|peer| peer.ip())) {
+            Some(IpAddr::V4(ip)) => ip.to_string(),
+            // One IPv6 subscriber gets a /64 (or more) to choose addresses from: counting
+            // per address would let it guess without limit.
+            Some(IpAddr::V6(ip)) => {
+                let network = u128::from(ip) & !u128::from(u64::MAX);
+                format!("{}/64", std::net::Ipv6Addr::from(network))
+            }
+            None => "unknown".to_string(),
+        }
     }
 }
 
@@ -198,5 +209,25 @@ mod tests {
         assert_eq!(last_forwarded_for(&headers), "192.0.2.1".parse().ok());
         headers.insert("x-forwarded-for", "not an address".parse().unwrap());
         assert_eq!(last_forwarded_for(&headers), None);
+    }
+
+    #[tokio::test]
+    async fn ipv6_clients_are_counted_per_64() {
+        let auth = Auth::new(false, true).await.unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "2001:db8:1:2:aaaa::1".parse().unwrap());
+        assert_eq!(auth.client_address(None, &headers), "2001:db8:1:2::/64");
+        headers.insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        assert_eq!(auth.client_address(None, &headers), "203.0.113.9");
+        let peer = "[2001:db8::7]:4000".parse().ok();
+        let direct = Auth {
+            behind_proxy: false,
+            ..auth
+        };
+        assert_eq!(
+            direct.client_address(peer, &headers),
+            "2001:db8::/64",
+            "the header is ignored"
+        );
     }
 }

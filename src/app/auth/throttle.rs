@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use crate::db::writes::{AttemptLimit, AttemptStart};
 use crate::db::{self, Db};
 
 /// The limits. [`Throttle::default`] is what the demo uses.
@@ -58,37 +59,67 @@ pub struct Refusal {
     pub retry_after_minutes: u64,
 }
 
+/// An attempt that got past the throttle: counted as a failure until it succeeds.
+#[derive(Debug)]
+pub struct Counted(Vec<i64>);
+
 impl Throttle {
-    /// `Some` if `attempt` must be refused without checking its password.
-    pub async fn check(&self, db: &Db, attempt: &Attempt) -> Result<Option<Refusal>, sqlx::Error> {
+    /// Counts `attempt` against its account and its address, or refuses it without
+    /// checking its password when either has reached its limit. Check and count are one
+    /// transaction, so attempts sent in parallel cannot all slip past the limit.
+    ///
+    /// # Errors
+    ///
+    /// When the database fails.
+    pub async fn begin(
+        &self,
+        db: &Db,
+        attempt: &Attempt,
+    ) -> Result<Result<Counted, Refusal>, sqlx::Error> {
         let since = self.since();
-        for (key, limit, whose) in [
-            (&attempt.account, self.per_account, "this account"),
-            (&attempt.address, self.per_address, "your address"),
-        ] {
-            let (failures, oldest) = db::sign_in_failures_since(db, key, since).await?;
-            if failures >= limit {
-                // The oldest counted failure stops counting at oldest + window, that is,
-                // oldest - since from now.
-                let lifted_in = (oldest.unwrap_or(since) - since).max(0).unsigned_abs();
-                return Ok(Some(Refusal {
-                    whose,
-                    retry_after_minutes: lifted_in.div_ceil(60).max(1),
-                }));
-            }
-        }
-        Ok(None)
+        let limits = [
+            AttemptLimit {
+                key: &attempt.account,
+                limit: self.per_account,
+            },
+            AttemptLimit {
+                key: &attempt.address,
+                limit: self.per_address,
+            },
+        ];
+        Ok(
+            match db::writes::begin_sign_in_attempt(db, &limits, since).await? {
+                AttemptStart::Counted(rows) => Ok(Counted(rows)),
+                AttemptStart::Refused { index, oldest } => {
+                    // The oldest counted failure stops counting at oldest + window, that is,
+                    // oldest - since from now.
+                    let lifted_in = (oldest - since).max(0).unsigned_abs();
+                    Err(Refusal {
+                        whose: if index == 0 {
+                            "this account"
+                        } else {
+                            "your address"
+                        },
+                        retry_after_minutes: lifted_in.div_ceil(60).max(1),
+                    })
+                }
+            },
+        )
     }
 
-    /// Counts a failed attempt against its account and its address.
-    pub async fn failed(&self, db: &Db, attempt: &Attempt) -> Result<(), sqlx::Error> {
-        db::writes::record_sign_in_failure(db, &[&attempt.account, &attempt.address], self.since())
-            .await
-    }
-
-    /// A successful sign-in forgets the account's failures (not the address's).
-    pub async fn succeeded(&self, db: &Db, attempt: &Attempt) -> Result<(), sqlx::Error> {
-        db::writes::clear_sign_in_failures(db, &attempt.account).await
+    /// The attempt succeeded: it stops counting, and so do the account's earlier failures
+    /// (not the address's).
+    ///
+    /// # Errors
+    ///
+    /// When the database fails.
+    pub async fn succeeded(
+        &self,
+        db: &Db,
+        attempt: &Attempt,
+        counted: Counted,
+    ) -> Result<(), sqlx::Error> {
+        db::writes::forgive_sign_in_attempt(db, &counted.0, &attempt.account).await
     }
 
     /// The oldest failure time (Unix seconds) that still counts.

@@ -1,8 +1,9 @@
-//! Users: the demo user a new database gets, and `braid user add` for real deployments.
+//! Users: the demo user a new database gets, and `braid user add` and `braid user remove`
+//! for real deployments.
 
 use std::fmt;
 use std::io::{BufRead, IsTerminal};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
@@ -49,7 +50,7 @@ impl FromStr for DemoUser {
         let email = email.trim();
         if !plausible_email(email) {
             return Err(BadDemoUser(
-                "the email needs an @ between a name and a domain",
+                "the email needs a name, an @ and a domain such as example.com",
             ));
         }
         if password.is_empty() {
@@ -64,28 +65,41 @@ impl FromStr for DemoUser {
 
 /// Creates the demo user if the database has no user at all. A database that has users
 /// (the demo user or real ones) is left alone, so removing the demo user after adding real
-/// ones is permanent.
+/// ones (`braid user remove`) is permanent.
+///
+/// Returns whether `demo`'s account exists now with `demo`'s password: only then may the
+/// sign-in page show it. When it does, a warning says that anyone can sign in with it.
 ///
 /// # Errors
 ///
 /// When the database fails or hashing fails.
-pub async fn ensure_demo_user(db: &Db, demo: &DemoUser) -> anyhow::Result<()> {
+pub async fn ensure_demo_user(db: &Db, demo: &DemoUser) -> anyhow::Result<bool> {
     let DemoUser::Account { email, password } = demo else {
-        return Ok(());
+        return Ok(false);
     };
-    if db::user_count(db).await? > 0 {
-        return Ok(());
-    }
-    let hash = password::hash(password).await?;
-    match db::writes::insert_user(db, email, "User", &hash).await {
-        Ok(_) => {
-            tracing::info!(%email, "created the demo user (--demo-user none to go without)");
-            Ok(())
+    if db::user_count(db).await? == 0 {
+        let hash = password::hash(password).await?;
+        match db::writes::insert_user(db, email, "User", &hash).await {
+            Ok(_) => {
+                tracing::info!(%email, "created the demo user (--demo-user none to go without)")
+            }
+            // Another instance created it first.
+            Err(db::writes::NewUserError::EmailTaken(_)) => {}
+            Err(error) => return Err(error.into()),
         }
-        // Another instance created it first.
-        Err(db::writes::NewUserError::EmailTaken(_)) => Ok(()),
-        Err(error) => Err(error.into()),
     }
+    let Some(user) = db::user_by_email(db, email).await? else {
+        return Ok(false);
+    };
+    let active = password::verify(password, &user.password_hash).await;
+    if active {
+        tracing::warn!(
+            %email,
+            "the demo account is active: anyone who knows its password can sign in; \
+             once real users exist, remove it with `braid user remove {email}`"
+        );
+    }
+    Ok(active)
 }
 
 fn plausible_email(email: &str) -> bool {
@@ -114,9 +128,14 @@ pub enum UserCommand {
     Add {
         /// The email they sign in with.
         email: String,
-        /// The name shown in the navigation.
+        /// The name shown in the navigation (1 to 200 characters).
         #[arg(long, default_value = "User")]
         name: String,
+    },
+    /// Remove a user (any case of the email); their sessions end at once.
+    Remove {
+        /// The email they sign in with.
+        email: String,
     },
 }
 
@@ -127,20 +146,49 @@ pub enum UserCommand {
 /// A malformed email, a short or mismatched password, an email already taken, or a
 /// database that cannot be opened.
 pub async fn run(args: UserArgs) -> anyhow::Result<()> {
-    let UserCommand::Add { email, name } = args.command;
-    let email = email.trim().to_string();
-    if !plausible_email(&email) {
+    match args.command {
+        UserCommand::Add { email, name } => add(&args.database, &email, &name).await,
+        UserCommand::Remove { email } => remove(&args.database, &email).await,
+    }
+}
+
+async fn add(database: &Path, email: &str, name: &str) -> anyhow::Result<()> {
+    let email = email.trim();
+    if !plausible_email(email) {
         bail!("{email:?} is not an email address (name@domain)");
+    }
+    let name = name.trim();
+    if !(1..=200).contains(&name.chars().count()) {
+        bail!("the name needs 1 to 200 characters");
     }
     let password = read_password()?;
     if password.chars().count() < MIN_PASSWORD_CHARS {
         bail!("the password needs at least {MIN_PASSWORD_CHARS} characters");
     }
-    let db = Db::open_without_seed(&args.database).await?;
+    let db = Db::open_without_seed(database).await?;
     let hash = password::hash(&password).await?;
-    let id = db::writes::insert_user(&db, &email, &name, &hash).await?;
-    println!("{}: added user {id} <{email}>", args.database.display());
+    let id = db::writes::insert_user(&db, email, name, &hash).await?;
+    println!("{}: added user {id} <{email}>", database.display());
     db.close().await;
+    Ok(())
+}
+
+async fn remove(database: &Path, email: &str) -> anyhow::Result<()> {
+    let db = Db::open_without_seed(database).await?;
+    let removed = db::writes::delete_user(&db, email).await?;
+    db.close().await;
+    if !removed {
+        bail!(
+            "{}: no user has the email {:?}",
+            database.display(),
+            email.trim()
+        );
+    }
+    println!(
+        "{}: removed <{}> and ended their sessions",
+        database.display(),
+        email.trim()
+    );
     Ok(())
 }
 

@@ -35,6 +35,22 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self == &FieldErrors::default()
     }
+
+    /// The one error of a draft whose customer the database does not know (any more).
+    pub fn unknown_customer() -> FieldErrors {
+        FieldErrors {
+            customer_id: Some(UNKNOWN_CUSTOMER),
+            ..FieldErrors::default()
+        }
+    }
+}
+
+/// A new create form's key: 16 random bytes in hex (32 digits), from the OS-seeded
+/// generator; [`InvoiceFields::form_key`] accepts it back.
+pub fn new_form_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    hex::encode(bytes)
 }
 
 /// The message for a customer that is not (or no longer) in the list.

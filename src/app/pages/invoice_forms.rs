@@ -7,21 +7,22 @@
 //! typed and a message per field; a save over someone else's newer save is a `409` that
 //! shows both. The sign-in guard has already checked the session and the CSRF token.
 
+use crate::app::forms::AppForm;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Router};
 use http::StatusCode;
 use maud::{Markup, html};
 use tower_sessions::Session;
 
 use crate::app::AppState;
-use crate::app::auth::{SignedIn, csrf, session};
+use crate::app::auth::{SignedIn, session};
 use crate::app::components::format::dollars;
 use crate::app::components::invoice_form::{InvoiceForm, invoice_form};
 use crate::app::components::layout::{self, Frame};
 use crate::app::error::{AppError, Result};
-use crate::app::forms::invoice::{FieldErrors, InvoiceFields, UNKNOWN_CUSTOMER};
+use crate::app::forms::invoice::{FieldErrors, InvoiceFields, new_form_key};
 use crate::db::writes::{self, CreateOutcome, DeleteOutcome, UpdateOutcome};
 use crate::db::{self, InvoiceRow};
 use crate::stream::Page;
@@ -65,7 +66,7 @@ async fn create(
     Extension(user): Extension<SignedIn>,
     session: Session,
     page: Page,
-    Form(fields): Form<InvoiceFields>,
+    AppForm(fields): AppForm<InvoiceFields>,
 ) -> Result<Response> {
     let draft = match fields.draft() {
         Ok(draft) => draft,
@@ -89,10 +90,7 @@ async fn create(
             "This form was already submitted; its invoice has since been deleted.".into()
         }
         CreateOutcome::UnknownCustomer => {
-            let errors = FieldErrors {
-                customer_id: Some(UNKNOWN_CUSTOMER),
-                ..FieldErrors::default()
-            };
+            let errors = FieldErrors::unknown_customer();
             return refused_create(&app, &user, page, &fields, errors).await;
         }
     };
@@ -128,9 +126,7 @@ async fn create_page(
     status: StatusCode,
 ) -> Result<Response> {
     let customers = db::customer_choices(&app.db).await?;
-    let key = fields
-        .form_key()
-        .map_or_else(|| csrf::new_token()[..32].to_string(), str::to_string);
+    let key = fields.form_key().map_or_else(new_form_key, str::to_string);
     let form = invoice_form(&InvoiceForm {
         action: "/invoices",
         submit: "Create invoice",
@@ -168,7 +164,7 @@ async fn update(
     session: Session,
     Path(id): Path<String>,
     page: Page,
-    Form(fields): Form<InvoiceFields>,
+    AppForm(fields): AppForm<InvoiceFields>,
 ) -> Result<Response> {
     let invoice = existing_invoice(&app, &id).await?;
     // A form without a version cannot say what it was made from: it is treated as made
@@ -189,10 +185,7 @@ async fn update(
         }
         UpdateOutcome::NotFound => return Err(AppError::NotFound("invoice")),
         UpdateOutcome::UnknownCustomer => {
-            let errors = FieldErrors {
-                customer_id: Some(UNKNOWN_CUSTOMER),
-                ..FieldErrors::default()
-            };
+            let errors = FieldErrors::unknown_customer();
             return edit_page(&app, &user, page, EditView { errors, ..refused }).await;
         }
         UpdateOutcome::Conflict(current) => current,
@@ -283,7 +276,7 @@ async fn delete(
     let id = invoice_id(&id)?;
     let message = match writes::delete_invoice(&app.db, id).await? {
         DeleteOutcome::Deleted => format!("Invoice #{id} deleted."),
-        DeleteOutcome::NotFound => format!("Invoice #{id} was already deleted."),
+        DeleteOutcome::NotFound => format!("Invoice #{id} does not exist (any more)."),
     };
     redirect_with(&session, message).await
 }

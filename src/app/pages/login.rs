@@ -7,11 +7,12 @@
 
 use std::net::SocketAddr;
 
+use crate::app::forms::AppForm;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
-use http::{HeaderMap, StatusCode, header};
+use axum::{Extension, Router};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -31,8 +32,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `/logout`, behind the sign-in guard like every other write (so it needs the CSRF token).
+/// A `GET` (a typed URL, a `next` that points here) changes nothing and goes home.
 pub fn signed_in_router() -> Router<AppState> {
-    Router::new().route("/logout", post(logout))
+    Router::new().route("/logout", post(logout).get(|| async { Redirect::to("/") }))
 }
 
 /// The one message for a wrong email or a wrong password.
@@ -77,7 +79,7 @@ async fn login(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     page: Page,
-    Form(fields): Form<LoginFields>,
+    AppForm(fields): AppForm<LoginFields>,
 ) -> Result<Response> {
     let next = destination(fields.next.as_deref()).to_string();
     let email = fields.email.trim();
@@ -94,20 +96,22 @@ async fn login(
     }
     let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
     let attempt = Attempt::new(email, &app.auth.client_address(peer, &headers));
-    if let Some(refusal) = app.auth.throttle.check(&app.db, &attempt).await? {
-        tracing::warn!(
-            whose = refusal.whose,
-            "refused a sign-in: too many failures"
-        );
-        return Ok(refused(&app, page, email, &next, &refusal));
-    }
+    let counted = match app.auth.throttle.begin(&app.db, &attempt).await? {
+        Ok(counted) => counted,
+        Err(refusal) => {
+            tracing::warn!(
+                whose = refusal.whose,
+                "refused a sign-in: too many failures"
+            );
+            return Ok(refused(&app, page, email, &next, &refusal));
+        }
+    };
     let user = db::user_by_email(&app.db, email).await?;
     let hash = user
         .as_ref()
         .map_or(app.auth.decoy_hash(), |user| user.password_hash.as_str());
     let matches = password::verify(&fields.password, hash).await;
     let Some(user) = user.filter(|_| matches) else {
-        app.auth.throttle.failed(&app.db, &attempt).await?;
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(login_page(
             &app,
@@ -118,7 +122,10 @@ async fn login(
             status,
         ));
     };
-    app.auth.throttle.succeeded(&app.db, &attempt).await?;
+    app.auth
+        .throttle
+        .succeeded(&app.db, &attempt, counted)
+        .await?;
     session::sign_in(&session, &user)
         .await
         .map_err(session_error)?;
@@ -149,9 +156,9 @@ fn refused(app: &AppState, page: Page, email: &str, next: &str, refusal: &Refusa
     );
     let status = StatusCode::TOO_MANY_REQUESTS;
     let mut response = login_page(app, page, email, next, Some(&message), status);
-    if let Ok(seconds) = (minutes * 60).to_string().parse() {
-        response.headers_mut().insert(header::RETRY_AFTER, seconds);
-    }
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(minutes * 60));
     response
 }
 

@@ -20,7 +20,7 @@ pub use invoices::{
     invoice_by_id, invoice_pages, invoices_of_customer, latest_invoices, search_invoices,
 };
 pub use pattern::MAX_SEARCH_CHARS;
-pub use users::{sign_in_failures_since, user_by_email, user_count};
+pub use users::{user_by_email, user_count};
 
 /// Most rows one call returns; larger limits and page sizes are cut to this.
 pub const MAX_ROWS: u32 = 500;

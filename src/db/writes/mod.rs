@@ -13,7 +13,10 @@ pub use invoices::{
     CreateOutcome, DeleteOutcome, InvoiceDraft, UpdateOutcome, create_invoice, delete_invoice,
     update_invoice,
 };
-pub use users::{NewUserError, clear_sign_in_failures, insert_user, record_sign_in_failure};
+pub use users::{
+    AttemptLimit, AttemptStart, NewUserError, begin_sign_in_attempt, delete_user,
+    forgive_sign_in_attempt, insert_user,
+};
 
 /// Now, in Unix seconds.
 pub(crate) fn unix_now() -> i64 {

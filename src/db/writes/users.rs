@@ -47,34 +47,100 @@ pub async fn insert_user(
     }
 }
 
-/// Records one failed sign-in for each of `keys`, and forgets failures older than
-/// `forget_before` (Unix seconds) so the table stays small.
-pub async fn record_sign_in_failure(
+/// A key of `sign_in_failures` and how many recent failures it may have.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimit<'a> {
+    pub key: &'a str,
+    pub limit: i64,
+}
+
+/// What [`begin_sign_in_attempt`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptStart {
+    /// The attempt is counted as a failure (one row per key) until
+    /// [`forgive_sign_in_attempt`] says it succeeded; these are its rows.
+    Counted(Vec<i64>),
+    /// `limits[index]` is reached: nothing was recorded. `oldest` is the oldest counted
+    /// failure of that key (Unix seconds), whose expiry lifts the refusal first.
+    Refused { index: usize, oldest: i64 },
+}
+
+/// Checks every limit and, if none is reached, counts this attempt against every key, in
+/// one transaction: attempts sent in parallel are counted one after another, so no more
+/// than `limit` of them get past the check. Failures before `since` (Unix seconds) no
+/// longer count, and are deleted.
+pub async fn begin_sign_in_attempt(
     db: &Db,
-    keys: &[&str],
-    forget_before: i64,
+    limits: &[AttemptLimit<'_>],
+    since: i64,
+) -> Result<AttemptStart, sqlx::Error> {
+    let mut tx = db.write().begin_with("begin immediate").await?;
+    for (index, AttemptLimit { key, limit }) in limits.iter().enumerate() {
+        let (failures, oldest): (i64, Option<i64>) = sqlx::query_as(
+            r#"
+            -- A range scan of sign_in_failures_by_key.
+            select count(*), min(failed_at)
+            from sign_in_failures
+            where key = ?1 and failed_at >= ?2
+            "#,
+        )
+        .bind(*key)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
+        if failures >= *limit {
+            tx.rollback().await?;
+            let oldest = oldest.unwrap_or(since);
+            return Ok(AttemptStart::Refused { index, oldest });
+        }
+    }
+    let now = unix_now();
+    let mut rows = Vec::with_capacity(limits.len());
+    for AttemptLimit { key, .. } in limits {
+        let row = sqlx::query_scalar(
+            "insert into sign_in_failures (key, failed_at) values (?1, ?2) returning rowid",
+        )
+        .bind(*key)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        rows.push(row);
+    }
+    sqlx::query("delete from sign_in_failures where failed_at < ?1")
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(AttemptStart::Counted(rows))
+}
+
+/// A counted attempt succeeded: its rows stop counting, and so does every failure of
+/// `account_key` (the account's owner has shown they know the password).
+pub async fn forgive_sign_in_attempt(
+    db: &Db,
+    rows: &[i64],
+    account_key: &str,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.write().begin_with("begin immediate").await?;
-    let now = unix_now();
-    for key in keys {
-        sqlx::query("insert into sign_in_failures (key, failed_at) values (?1, ?2)")
-            .bind(*key)
-            .bind(now)
+    for row in rows {
+        sqlx::query("delete from sign_in_failures where rowid = ?1")
+            .bind(row)
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("delete from sign_in_failures where failed_at < ?1")
-        .bind(forget_before)
+    sqlx::query("delete from sign_in_failures where key = ?1")
+        .bind(account_key)
         .execute(&mut *tx)
         .await?;
     tx.commit().await
 }
 
-/// Forgets the failures of `key` (after a successful sign-in to that account).
-pub async fn clear_sign_in_failures(db: &Db, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from sign_in_failures where key = ?1")
-        .bind(key)
+/// Deletes the user with this email (any case); their sessions go with them. Returns
+/// whether there was one.
+pub async fn delete_user(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query("delete from users where lower(email) = lower(?1)")
+        .bind(email.trim())
         .execute(db.write())
-        .await
-        .map(|_| ())
+        .await?;
+    Ok(deleted.rows_affected() > 0)
 }
