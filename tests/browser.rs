@@ -12,6 +12,7 @@
 mod acme;
 mod chrome;
 mod pages;
+mod poison;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -482,3 +482,75 @@ async fn ending_all_streams_settles_pending_sections() {
     );
     assert!(eventually(ms(2000), || engine.live_producers() == 0).await);
 }
+
+/// Three sections, the fastest of which is raw HTML that would change how the rest of the
+/// page is parsed (`poison`); the two others are ordinary.
+pub fn poisoned_page(page: Page, poison: &'static str) -> axum::response::Response {
+    let poisoned = page.section(html! { p.skeleton { "loading-0" } }, async move {
+        sleep(ms(20)).await;
+        Ok::<_, Infallible>(maud::PreEscaped(poison.to_string()))
+    });
+    let rest: Vec<_> = [80, 140]
+        .into_iter()
+        .enumerate()
+        .map(|(i, delay)| {
+            page.section(html! { p.skeleton { "loading-" (i + 1) } }, async move {
+                sleep(ms(delay)).await;
+                Ok::<_, Infallible>(html! { p { "done-" (i + 1) } })
+            })
+        })
+        .collect();
+    page.render(Shell {
+        head: html! { title { "poison" } },
+        body: html! { main { (poisoned) @for slot in &rest { (slot) } } },
+    })
+}
+
+/// The poisons of issue 9: whatever the mode, the section whose HTML is unbalanced shows
+/// its error view and every other section arrives, in a well-formed document.
+#[tokio::test]
+async fn one_sections_unbalanced_html_cannot_break_the_others() {
+    for poison in [
+        "<p>note <!-- draft",
+        "<textarea>",
+        "<title>",
+        "<style>",
+        "<script>",
+        "<plaintext>",
+        "</template><p>escaped the template</p>",
+        "<template><p>",
+        "<p class=\"cut",
+    ] {
+        let router = Router::new()
+            .route(
+                "/",
+                get(move |page: Page| async move { poisoned_page(page, poison) }),
+            )
+            .with_state(Engine::default());
+        let server = start_server(router, Engine::default()).await;
+        for mode in ["out-of-order", "in-order", "off"] {
+            let body = record(&server.url(&format!("/?stream={mode}")))
+                .await
+                .body();
+            assert!(
+                body.ends_with("</body></html>"),
+                "{poison:?} {mode}: {body}"
+            );
+            let final_document = if mode == "out-of-order" {
+                final_body(&body)
+            } else {
+                body.clone()
+            };
+            assert!(
+                final_document.contains("<p>done-1</p>")
+                    && final_document.contains("<p>done-2</p>"),
+                "{poison:?} {mode}: {final_document}"
+            );
+            assert_eq!(
+                final_document.matches("class=\"braid-error\"").count(),
+                1,
+                "{poison:?} {mode}: {final_document}"
+            );
+        }
+    }
+}

@@ -17,7 +17,7 @@ use std::time::Duration;
 use futures::task::AtomicWaker;
 
 /// How often a page whose client closed its sending side writes a newline while it waits:
-/// the most a vanished client's producers keep running.
+/// about how long a vanished client's producers keep running.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// Set by the server when a connection's client shuts its sending side (read end-of-file);

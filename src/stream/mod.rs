@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod engine;
+mod fragment;
 mod liveness;
 mod mode;
 mod page;

@@ -324,8 +324,8 @@ impl PageStream {
         drained
     }
 
-    /// While the page waits and its client has closed its sending side: a newline every
-    /// [`HEARTBEAT`], whose write fails if the client is gone (see `liveness`).
+    /// While the page waits and its client has closed its sending side: a newline at once,
+    /// then every [`HEARTBEAT`]; a write fails once the client is gone (see `liveness`).
     fn poll_heartbeat(&mut self, cx: &mut Context<'_>) {
         let Some(read_closed) = &self.page.read_closed else {
             return;
@@ -334,9 +334,11 @@ impl PageStream {
         if !read_closed.is_marked() {
             return;
         }
+        // The first heartbeat at once: its write draws the reset of a client that left,
+        // and the next one, a heartbeat later, fails.
         let beat = self
             .heartbeat
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(HEARTBEAT)));
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::ZERO)));
         if beat.as_mut().poll(cx).is_ready() {
             self.out.push('\n');
             beat.as_mut().reset(tokio::time::Instant::now() + HEARTBEAT);

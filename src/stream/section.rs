@@ -12,6 +12,7 @@ use futures::FutureExt;
 use maud::{Markup, html};
 
 use super::engine::LiveProducer;
+use super::fragment;
 
 /// A short random id shown on a failed section's error view and logged beside the real
 /// error, so a reader's report can be matched to the log without showing internals.
@@ -97,7 +98,20 @@ where
 {
     let _live = live;
     match AssertUnwindSafe(producer).catch_unwind().await {
-        Ok(Ok(markup)) => Outcome::Ready(markup.into_string()),
+        Ok(Ok(markup)) => {
+            let html = markup.into_string();
+            match fragment::check(&html) {
+                Ok(()) => Outcome::Ready(html),
+                // Sent as is, it would swallow every section after it: the section shows
+                // its error view instead, and the log says why.
+                Err(reason) => Outcome::Failed {
+                    error: format!(
+                        "its HTML has {reason}, which would swallow the rest of the page"
+                    ),
+                    panicked: false,
+                },
+            }
+        }
         Ok(Err(error)) => Outcome::Failed {
             error: error.to_string(),
             panicked: false,

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Instructions per request of one page, counted with valgrind's callgrind (stable where
+# req/s is not): the server runs under callgrind twice, answering N1 and then N2 keep-alive
+# requests from `braid load -c 1`; (I(N2) - I(N1)) / (N2 - N1) is the cost of one request,
+# start-up and shutdown cancelled out. Needs valgrind. Release build.
+#
+#   benches/instructions.sh /bench/s1            # default N1=200, N2=1200
+#   BRAID=path/to/other/braid benches/instructions.sh /bench/s1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PAGE=${1:?usage: benches/instructions.sh PATH [extra braid load args]}
+shift
+N1=${N1:-200}
+N2=${N2:-1200}
+BRAID=${BRAID:-target/release/braid}
+OUT=target/instructions
+PORT=3400
+mkdir -p "$OUT"
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
+
+instructions() {
+    local requests=$1 name
+    shift
+    name="$OUT/callgrind.$requests.out"
+    rm -f "$OUT/db.sqlite3"*
+    "$BRAID" db --database "$OUT/db.sqlite3" seed --customers 200 --invoices 20000 > /dev/null
+    RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$name" \
+        "$BRAID" serve --addr "127.0.0.1:$PORT" --database "$OUT/db.sqlite3" \
+        --demo-user none > "$OUT/server.$requests.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/bench/s0" > /dev/null && break; sleep 0.2; done
+    target/release/braid load -c 1 -n "$requests" "$@" "http://127.0.0.1:$PORT$PAGE" > /dev/null
+    kill -TERM "$pid"
+    wait "$pid" || true
+    awk '/^(summary|totals):/ {print $2; exit}' "$name"
+}
+
+I1=$(instructions "$N1" "$@")
+I2=$(instructions "$N2" "$@")
+echo "$PAGE: $(( (I2 - I1) / (N2 - N1) )) instructions per request ($N1 requests: $I1, $N2: $I2)"

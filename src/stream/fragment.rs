@@ -1,0 +1,246 @@
+//! Whether a section's HTML can be spliced into a page without changing how the rest of
+//! the page is parsed.
+//!
+//! A section's HTML goes into the middle of a document, before every section that finishes
+//! after it. HTML that leaves the tokenizer in another state than it found it (an unclosed
+//! comment, `<textarea>`, `<title>`, `<style>`, `<script>`, `<plaintext>`, a tag cut in
+//! the middle) would swallow everything that follows: every later section, in every mode.
+//! So would a `</template>` without its `<template>` (it closes braid's own template early)
+//! or a `<template>` left open. Raw HTML reaches a section through `PreEscaped` (rendered
+//! Markdown, CMS content); maud's own markup is always balanced.
+//!
+//! The check tokenizes the fragment with html5gum (a WHATWG tokenizer), switching to the
+//! raw-text states after the elements that the HTML standard parses as raw text. That costs
+//! about a hundred instructions a byte, as much as rendering the page, so a first pass
+//! ([`plain`], a few instructions a byte) clears the common case, markup as maud writes it,
+//! and only what it cannot clear is tokenized.
+
+use html5gum::{DefaultEmitter, Error, Token, Tokenizer, naive_next_state};
+
+/// Why a fragment would disturb what follows it: `"an unclosed comment"`, `"an unclosed
+/// <textarea>"`, … (for logs).
+pub(crate) type Unbalanced = String;
+
+/// `Ok` if `html`, spliced into a document, leaves the tokenizer in the data state with no
+/// raw-text element and no `<template>` open, and closes no `<template>` it did not open.
+pub(crate) fn check(html: &str) -> Result<(), Unbalanced> {
+    if plain(html.as_bytes()) {
+        return Ok(());
+    }
+    tokenize(html)
+}
+
+/// Whether `name` is an element after whose start tag the tokenizer leaves the data state,
+/// or `template` (braid's framing): a fragment with one is tokenized in full. By length
+/// first: this runs for every tag of every section.
+fn is_special(name: &[u8]) -> bool {
+    let is = |known: &[u8]| name.eq_ignore_ascii_case(known);
+    match name.len() {
+        3 => is(b"xmp"),
+        5 => is(b"title") || is(b"style"),
+        6 => is(b"script") || is(b"iframe"),
+        7 => is(b"noembed"),
+        8 => is(b"textarea") || is(b"noframes") || is(b"noscript") || is(b"template"),
+        9 => is(b"plaintext"),
+        _ => false,
+    }
+}
+
+/// Whether `html` certainly ends in the data state, by a scan that knows only tags and
+/// their quoted attribute values. Conservative: anything it does not model (comments,
+/// doctypes, `<?`, `</` not followed by a letter, a quote that does not follow `=`, an
+/// [`is_special`] element, a fragment ending inside a tag) answers `false`, and the
+/// tokenizer decides. One pass, a few instructions a byte (a plain loop: sections are many
+/// short runs of text between tags, where `memchr`'s set-up costs more than it saves).
+fn plain(html: &[u8]) -> bool {
+    let mut at = 0;
+    while at < html.len() {
+        if html[at] != b'<' {
+            at += 1;
+            continue;
+        }
+        let (is_end, name_start) = match &html[at + 1..] {
+            [b'/', c, ..] if c.is_ascii_alphabetic() => (true, at + 2),
+            [c, ..] if c.is_ascii_alphabetic() => (false, at + 1),
+            [b'!' | b'?' | b'/', ..] | [] => return false,
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        let name_len = html[name_start..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/' || *b == b'>')
+            .unwrap_or(html.len() - name_start);
+        let name = &html[name_start..name_start + name_len];
+        if is_special(name) && (!is_end || name.eq_ignore_ascii_case(b"template")) {
+            return false;
+        }
+        match tag_end(html, name_start + name_len) {
+            Some(end) => at = end + 1,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The `>` that ends the tag whose attributes start at `from`, skipping quoted attribute
+/// values; `None` if the tag does not end, or has a quote that does not follow `=`.
+fn tag_end(html: &[u8], from: usize) -> Option<usize> {
+    let mut last = b' ';
+    let mut at = from;
+    while at < html.len() {
+        match html[at] {
+            b'>' => return Some(at),
+            quote @ (b'"' | b'\'') => {
+                if last != b'=' {
+                    return None;
+                }
+                at += 1 + html[at + 1..].iter().position(|b| *b == quote)?;
+                last = quote;
+            }
+            byte if !byte.is_ascii_whitespace() => last = byte,
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+/// The full check, with html5gum.
+fn tokenize(html: &str) -> Result<(), Unbalanced> {
+    let mut emitter = DefaultEmitter::default();
+    emitter.naively_switch_states(true);
+    let mut open_raw: Option<Vec<u8>> = None;
+    let mut templates: usize = 0;
+    for token in Tokenizer::new_with_emitter(html, emitter).flatten() {
+        match token {
+            Token::StartTag(tag) => {
+                if tag.name.as_slice() == b"template" {
+                    templates += 1;
+                }
+                if !tag.self_closing && naive_next_state(&tag.name).is_some() {
+                    open_raw = Some(tag.name.to_vec());
+                }
+            }
+            Token::EndTag(tag) => {
+                if open_raw.as_deref() == Some(tag.name.as_slice()) {
+                    open_raw = None;
+                }
+                if tag.name.as_slice() == b"template" {
+                    templates = templates
+                        .checked_sub(1)
+                        .ok_or("a </template> without its <template>")?;
+                }
+            }
+            Token::Error(error) => {
+                if let Some(reason) = eof_reason(*error) {
+                    return Err(reason.to_string());
+                }
+            }
+            Token::String(_) | Token::Comment(_) | Token::Doctype(_) => {}
+        }
+    }
+    if let Some(name) = open_raw {
+        return Err(format!("an unclosed <{}>", String::from_utf8_lossy(&name)));
+    }
+    if templates > 0 {
+        return Err("an unclosed <template>".to_string());
+    }
+    Ok(())
+}
+
+/// The end-of-input errors, each a state the fragment would leave the tokenizer in.
+fn eof_reason(error: Error) -> Option<&'static str> {
+    match error {
+        Error::EofInComment => Some("an unclosed comment"),
+        Error::EofInTag | Error::EofBeforeTagName => Some("a tag cut off at the end"),
+        Error::EofInDoctype => Some("an unclosed doctype"),
+        Error::EofInCdata => Some("an unclosed CDATA section"),
+        Error::EofInScriptHtmlCommentLikeText => Some("an unclosed comment inside <script>"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+
+    use super::plain;
+
+    #[test]
+    fn the_first_pass_clears_only_what_it_models() {
+        for html in [
+            "",
+            "<p class=\"a\" id=x>text &amp; more</p>",
+            "<div><span>a < b</span></div>",
+            "<a href='x>y'>z</a>",
+            "<svg><rect width=\"1\"/></svg>",
+            "<textarea-like>not special</textarea-like>",
+            "</textarea>",
+        ] {
+            assert!(plain(html.as_bytes()), "{html:?}");
+        }
+        for html in [
+            "<!-- c -->",
+            "<?x?>",
+            "</ >",
+            "<TEXTAREA>x</TEXTAREA>",
+            "<title>x</title>",
+            "<template></template>",
+            "</template>",
+            "<p class=\"cut",
+            "<a b\"c>",
+            "<p",
+            "x <",
+        ] {
+            assert!(!plain(html.as_bytes()), "{html:?}");
+        }
+    }
+
+    #[test]
+    fn balanced_fragments_pass() {
+        for html in [
+            "",
+            "<p>note</p>",
+            "<p>unclosed paragraph",
+            "<div><span>nested</div>",
+            "<!-- a comment --><p>x</p>",
+            "<textarea>a <b>b</b> c</textarea>",
+            "<script>if (a < b) {}</script>",
+            "<style>p > a { color: red }</style>",
+            "<template><tr><td>1</td></tr></template>",
+            "<svg><rect width=\"1\"/><title>t</title></svg>",
+            "a < b and c > d",
+            "<br/><img src=x>",
+            "\0secret:3\0 nested slot marker",
+        ] {
+            assert_eq!(check(html), Ok(()), "{html:?}");
+        }
+    }
+
+    #[test]
+    fn fragments_that_would_swallow_the_page_are_named() {
+        for (html, says) in [
+            ("<p>note <!-- draft", "an unclosed comment"),
+            ("<textarea>", "an unclosed <textarea>"),
+            ("<title>x", "an unclosed <title>"),
+            ("<style>p {}", "an unclosed <style>"),
+            ("<script>var a = 1;", "an unclosed <script>"),
+            ("<plaintext>", "an unclosed <plaintext>"),
+            ("<xmp>", "an unclosed <xmp>"),
+            ("<noscript>", "an unclosed <noscript>"),
+            ("<iframe>", "an unclosed <iframe>"),
+            ("<p class=\"x", "a tag cut off at the end"),
+            ("<p", "a tag cut off at the end"),
+            (
+                "</template><script>alert(1)</script>",
+                "a </template> without its <template>",
+            ),
+            ("<template><p>", "an unclosed <template>"),
+            ("<!DOCTYPE html", "an unclosed doctype"),
+        ] {
+            assert_eq!(check(html), Err(says.to_string()), "{html:?}");
+        }
+    }
+}

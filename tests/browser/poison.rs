@@ -1,0 +1,61 @@
+//! The poison suite of issue 9 in a real browser: a section whose raw HTML is unbalanced
+//! shows its error view, and every other section lands, in all three modes.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::routing::get;
+use braid::stream::{Engine, Page};
+use serde_json::json;
+
+use super::chrome;
+use crate::engine::poisoned_page;
+use crate::util::start_server;
+
+/// Raw HTML that would swallow the rest of the page if it were sent as is.
+const POISONS: &[&str] = &[
+    "<p>note <!-- draft",
+    "<textarea>",
+    "<title>",
+    "<style>",
+    "<script>",
+    "<plaintext>",
+    "</template><p>escaped the template</p>",
+];
+
+#[tokio::test]
+async fn an_unbalanced_section_cannot_swallow_the_others_in_chromium() {
+    let Some(chrome) =
+        chrome::launch("an_unbalanced_section_cannot_swallow_the_others_in_chromium").await
+    else {
+        return;
+    };
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/poison/{n}",
+            get(|Path(n): Path<usize>, page: Page| async move { poisoned_page(page, POISONS[n]) }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine).await;
+    let tab = chrome.tab().await;
+    for (n, poison) in POISONS.iter().enumerate() {
+        for mode in ["out-of-order", "in-order", "off"] {
+            tab.open(&server.url(&format!("/poison/{n}?stream={mode}")))
+                .await;
+            tab.wait_complete().await;
+            let state = tab
+                .eval(
+                    "({ done: [...document.querySelectorAll('main p')].map(p => p.textContent).filter(t => t.startsWith('done-')), \
+                        errors: document.querySelectorAll('.braid-error').length, \
+                        skeletons: document.querySelectorAll('.skeleton').length, \
+                        textareas: document.querySelectorAll('textarea').length })",
+                )
+                .await;
+            assert_eq!(
+                state,
+                json!({ "done": ["done-1", "done-2"], "errors": 1, "skeletons": 0, "textareas": 0 }),
+                "{poison:?} in {mode}"
+            );
+        }
+    }
+}
