@@ -32,6 +32,8 @@ mod scenario;
 mod browser;
 // Behind a real nginx: chunks pass through with buffering and gzip on; disconnects cancel.
 mod proxy;
+// Behind HAProxy, Caddy, Apache httpd and lighttpd, each with its shipped configuration.
+mod proxies;
 // The real curl prints the shell before the sections.
 mod curl;
 // Clients that vanish, read or send slowly, overload, database faults, shutdown, soak.

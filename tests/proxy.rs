@@ -60,7 +60,7 @@ fn nginx_binary() -> Option<PathBuf> {
     })
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
@@ -164,7 +164,7 @@ fn start_nginx_with(test: &str, upstream: SocketAddr, extra: &str) -> Option<Ngi
 }
 
 /// When each needle first appears in the (decoded) body.
-fn arrivals(rec: &Recording, needles: &[&str], gzip: bool) -> Vec<Duration> {
+pub fn arrivals(rec: &Recording, needles: &[&str], gzip: bool) -> Vec<Duration> {
     if gzip {
         gzip_arrivals(rec, needles)
     } else {

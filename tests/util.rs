@@ -237,9 +237,18 @@ pub fn on_path(name: &str) -> Option<std::path::PathBuf> {
 
 /// Prints `SKIPPED: <test> needs <what>` where it is seen even when cargo test captures
 /// output (a direct write to stderr bypasses the capture), for tests whose program is missing.
+///
+/// # Panics
+///
+/// Under CI (`CI=true`), where every component must be installed: a skip there would hide
+/// a component that no longer works.
 pub fn skipped(test: &str, needs: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "SKIPPED: {test} needs {needs}");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} was skipped under CI: install {needs}"
+    );
 }
 
 /// The demo account every test database gets (`--demo-user`'s default).
