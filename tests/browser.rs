@@ -13,6 +13,7 @@ mod acme;
 mod chrome;
 mod pages;
 mod poison;
+mod webdriver;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

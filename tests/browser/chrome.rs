@@ -22,6 +22,11 @@ use tokio::sync::{Mutex, MutexGuard};
 
 static ONE_BROWSER_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
+/// Waits for the turn to run a browser (any engine): one at a time, see the module docs.
+pub async fn one_browser_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_BROWSER_AT_A_TIME.lock().await
+}
+
 /// A running chromium, killed when dropped.
 pub struct Chrome {
     pub browser: Browser,
@@ -40,7 +45,7 @@ pub async fn launch(test: &str) -> Option<Chrome> {
         );
         return None;
     };
-    let turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let turn = one_browser_at_a_time().await;
     let profile = tempfile::tempdir().expect("profile dir");
     let config = BrowserConfig::builder()
         .chrome_executable(executable)

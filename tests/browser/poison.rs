@@ -12,7 +12,7 @@ use crate::engine::poisoned_page;
 use crate::util::start_server;
 
 /// Raw HTML that would swallow the rest of the page if it were sent as is.
-const POISONS: &[&str] = &[
+pub const POISONS: &[&str] = &[
     "<p>note <!-- draft",
     "<textarea>",
     "<title>",
@@ -22,6 +22,28 @@ const POISONS: &[&str] = &[
     "</template><p>escaped the template</p>",
 ];
 
+/// The page of each poison, at `/poison/{index in POISONS}`.
+pub fn router() -> Router {
+    let engine = Engine::default();
+    Router::new()
+        .route(
+            "/poison/{n}",
+            get(|Path(n): Path<usize>, page: Page| async move { poisoned_page(page, POISONS[n]) }),
+        )
+        .with_state(engine)
+}
+
+/// What a poisoned page ends as, as JSON: see [`expected`].
+pub const FINAL_STATE: &str = "({ done: [...document.querySelectorAll('main p')].map(p => p.textContent).filter(t => t.startsWith('done-')), \
+    errors: document.querySelectorAll('.braid-error').length, \
+    skeletons: document.querySelectorAll('.skeleton').length, \
+    textareas: document.querySelectorAll('textarea').length })";
+
+/// Both good sections, one error view, no skeleton, no stray textarea.
+pub fn expected() -> serde_json::Value {
+    json!({ "done": ["done-1", "done-2"], "errors": 1, "skeletons": 0, "textareas": 0 })
+}
+
 #[tokio::test]
 async fn an_unbalanced_section_cannot_swallow_the_others_in_chromium() {
     let Some(chrome) =
@@ -29,33 +51,15 @@ async fn an_unbalanced_section_cannot_swallow_the_others_in_chromium() {
     else {
         return;
     };
-    let engine = Engine::default();
-    let router = Router::new()
-        .route(
-            "/poison/{n}",
-            get(|Path(n): Path<usize>, page: Page| async move { poisoned_page(page, POISONS[n]) }),
-        )
-        .with_state(engine.clone());
-    let server = start_server(router, engine).await;
+    let server = start_server(router(), Engine::default()).await;
     let tab = chrome.tab().await;
     for (n, poison) in POISONS.iter().enumerate() {
         for mode in ["out-of-order", "in-order", "off"] {
             tab.open(&server.url(&format!("/poison/{n}?stream={mode}")))
                 .await;
             tab.wait_complete().await;
-            let state = tab
-                .eval(
-                    "({ done: [...document.querySelectorAll('main p')].map(p => p.textContent).filter(t => t.startsWith('done-')), \
-                        errors: document.querySelectorAll('.braid-error').length, \
-                        skeletons: document.querySelectorAll('.skeleton').length, \
-                        textareas: document.querySelectorAll('textarea').length })",
-                )
-                .await;
-            assert_eq!(
-                state,
-                json!({ "done": ["done-1", "done-2"], "errors": 1, "skeletons": 0, "textareas": 0 }),
-                "{poison:?} in {mode}"
-            );
+            let state = tab.eval(FINAL_STATE).await;
+            assert_eq!(state, expected(), "{poison:?} in {mode}");
         }
     }
 }
