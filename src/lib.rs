@@ -2,7 +2,7 @@
 //!
 //! A page is a **shell** (layout, navigation, one fallback per section) plus a set of
 //! **sections**, each an async producer. braid starts every producer as the request arrives,
-//! flushes the shell at once, then streams each section's HTML with a tiny swap script as soon
+//! flushes the shell at once, then streams each section's HTML as a `<template for>` as soon
 //! as it resolves, in completion order. See `ARCHITECTURE.md` for the map.
 //!
 //! # Layout

@@ -127,7 +127,7 @@ async fn ready_sections_are_spliced_into_the_shell() {
         "{body}"
     );
     assert!(!body.contains("<template"));
-    assert!(!body.contains("$b("));
+    assert!(!body.contains("<template for"));
 }
 
 #[derive(Debug)]
@@ -361,7 +361,8 @@ async fn nested_sections_arrive_after_their_parent() {
 /// text is just text.
 #[tokio::test]
 async fn hostile_section_content_is_escaped() {
-    const HOSTILE: &str = "</template><script>alert(1)</script>\"' <!--/b:0--> \u{0}x:0\u{0}";
+    const HOSTILE: &str =
+        "</template><script>alert(1)</script>\"' <?end> <!--/b:0--> \u{0}x:0\u{0}";
     let engine = Engine::default();
     let router = Router::new()
         .route(
@@ -384,7 +385,7 @@ async fn hostile_section_content_is_escaped() {
     let server = start_server(router, engine).await;
     let raw = record(&server.url("/")).await.body();
     assert!(!raw.contains("<script>alert(1)"));
-    assert_eq!(raw.matches("<template id=\"c:").count(), 1);
+    assert_eq!(raw.matches("<template for=\"b0\">").count(), 1);
     let body = final_body(&raw);
     assert_eq!(
         body.matches("&lt;/template&gt;&lt;script&gt;alert(1)")
@@ -417,7 +418,7 @@ async fn sections_inside_table_bodies_use_template_markers() {
     let server = start_server(router, engine).await;
     let raw = record(&server.url("/")).await.body();
     assert!(raw.contains(
-        "<tbody><template id=\"b:0\"></template><tr><td>loading rows</td></tr><!--/b:0--></tbody>"
+        "<tbody><?start name=\"b0\"><tr><td>loading rows</td></tr><?end><?marker name=\"b0-end\"></tbody>"
     ));
     assert_eq!(
         final_body(&raw),
@@ -445,7 +446,10 @@ async fn headers_and_nonces() {
     assert!(nonce.len() >= 32);
     let body = rec.body();
     let scripts = body.matches("<script").count();
-    assert_eq!(scripts, 3, "runtime + two swaps");
+    assert_eq!(
+        scripts, 1,
+        "the fallback runtime only: no script per section"
+    );
     assert_eq!(
         body.matches(&format!("<script nonce=\"{nonce}\">")).count(),
         scripts

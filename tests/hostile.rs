@@ -48,7 +48,7 @@ const INJECTIONS: &[&str] = &[
     "\"><svg onload=alert({})>",
     "'><img src=x onerror={}>",
     "</title><h1>{}</h1>",
-    "</template><script>$b({})</script>",
+    "</template><template for=\"b0-end\"></template>{}",
     "<!--/b:0-->{}",
 ];
 

@@ -127,13 +127,16 @@ async fn mode_is_chosen_per_request() {
     let curl = record_with(&server.url("/"), &[("user-agent", "curl/8.5.0")])
         .await
         .body();
-    assert!(curl.contains("$b(0)"), "curl users watch the stream");
+    assert!(
+        curl.contains("<template for=\"b0\">"),
+        "curl users watch the stream"
+    );
     let forced = record_with(
         &server.url("/?stream=out-of-order"),
         &[("user-agent", googlebot)],
     )
     .await;
-    assert!(forced.body().contains("$b(0)"));
+    assert!(forced.body().contains("<template for=\"b0\">"));
     let bad = record(&server.url("/?stream=sideways")).await;
     assert_eq!(bad.status, 400);
     assert!(bad.body().contains("in-order"));
@@ -165,7 +168,10 @@ async fn clients_that_run_no_script_get_one_complete_document() {
         let body = record_with(&server.url("/"), &[("user-agent", agent)])
             .await
             .body();
-        assert!(body.contains("$b(0)"), "{agent} gets the stream");
+        assert!(
+            body.contains("<template for=\"b0\">"),
+            "{agent} gets the stream"
+        );
     }
 }
 

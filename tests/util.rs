@@ -160,38 +160,66 @@ pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) ->
     condition()
 }
 
-/// What `$b(id)` does, on the document text: each `<template id="c:N">X</template><script…>$b(N)</script>`
-/// replaces the `<template id="b:N"></template>…<!--/b:N-->` region with X. Returns the
-/// `<body>` content after every swap, without braid's `<noscript>` notice.
+/// What a browser does with the wire format (natively, or through the fallback runtime), on
+/// the document text: each `<template for="bN">X</template><template for="bN-end"></template>`
+/// replaces the `<?start name="bN">…<?end>` range with X and empties the
+/// `<?marker name="bN-end">`. Returns the `<body>` content after every swap, without braid's
+/// `<noscript>` notice.
 pub fn final_body(document: &str) -> String {
     let mut html = document.to_string();
-    while let Some(start) = html.find("<template id=\"c:") {
-        let id_end = start + html[start..].find('"').unwrap() + 1;
-        let id_end = id_end + html[id_end..].find('"').unwrap();
-        let id = html[start + "<template id=\"c:".len()..id_end].to_string();
-        let content_start = id_end + 2;
-        let call = "</template><script";
-        let content_end = content_start + find_matching_template_end(&html[content_start..]);
+    while let Some(start) = html.find("<template for=\"b") {
+        let name_start = start + "<template for=\"".len();
+        let name_end = name_start + html[name_start..].find('"').unwrap();
+        let name = html[name_start..name_end].to_string();
         assert!(
-            html[content_end..].starts_with(call),
-            "chunk {id} is framed"
+            !name.ends_with("-end"),
+            "{name}: an -end template before its section's"
         );
-        let script_end =
-            content_end + html[content_end..].find("</script>").unwrap() + "</script>".len();
+        let content_start = name_end + 2;
+        let content_end = content_start + find_matching_template_end(&html[content_start..]);
+        let end_template = format!("</template><template for=\"{name}-end\"></template>");
+        assert!(
+            html[content_end..].starts_with(&end_template),
+            "chunk {name} is framed"
+        );
         let content = html[content_start..content_end].to_string();
-        html.replace_range(start..script_end, "");
-        let open = format!("<template id=\"b:{id}\"></template>");
-        let close = format!("<!--/b:{id}-->");
+        html.replace_range(start..content_end + end_template.len(), "");
+        let open = format!("<?start name=\"{name}\">");
         let from = html
             .find(&open)
-            .unwrap_or_else(|| panic!("marker b:{id} in document"));
-        let to = from + html[from..].find(&close).expect("end marker") + close.len();
+            .unwrap_or_else(|| panic!("<?start name={name}> in document"));
+        let to = from + open.len() + matching_end(&html[from + open.len()..]) + "<?end>".len();
         html.replace_range(from..to, &content);
+        let marker = format!("<?marker name=\"{name}-end\">");
+        let at = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{marker} in document"));
+        html.replace_range(at..at + marker.len(), "");
     }
     body_of(&html)
 }
 
-/// A chunk's content may itself contain templates (fallback markers of nested sections).
+/// The offset of the `<?end>` that closes a range, counting nested `<?start`s.
+fn matching_end(html: &str) -> usize {
+    let mut depth = 0usize;
+    let mut at = 0;
+    loop {
+        let end = at + html[at..].find("<?end>").expect("<?end>");
+        match html[at..end].find("<?start ") {
+            Some(open) => {
+                depth += 1;
+                at += open + 1;
+            }
+            None if depth == 0 => return end,
+            None => {
+                depth -= 1;
+                at = end + 1;
+            }
+        }
+    }
+}
+
+/// A chunk's content may itself contain templates.
 fn find_matching_template_end(html: &str) -> usize {
     let mut depth = 0usize;
     let mut at = 0;

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 /// How one response is streamed. All three give the same final document content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// Shell first with fallbacks, then each section with a swap script as it resolves.
+    /// Shell first with fallbacks, then each section as a `<template for>` as it resolves.
     /// The default for browsers.
     OutOfOrder,
     /// No scripts: the document streams in document order, pausing at each pending section.
@@ -35,7 +35,7 @@ impl std::error::Error for UnknownMode {}
 impl Mode {
     /// Picks the mode of a request: `?stream=` wins; otherwise [`Mode::OutOfOrder`] for
     /// clients that run the swap script or want to watch the stream, and
-    /// [`Mode::Blocking`] for every other client (see [`wants_one_document`]).
+    /// [`Mode::Blocking`] for every other client (see `wants_one_document`).
     pub fn select(
         stream_param: Option<&str>,
         user_agent: Option<&str>,

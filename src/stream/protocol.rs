@@ -3,44 +3,55 @@
 
 use std::fmt::Write;
 
-/// The swap runtime, defined once in the shell's `<head>` in out-of-order mode.
+/// The fallback runtime, defined once in the shell's `<head>` in out-of-order mode.
 ///
-/// Readable on purpose (it is about 500 bytes either way): see `docs/wire-format.md`.
-pub(crate) const SWAP_RUNTIME: &str = concat!(
-    "function $b(i){",
-    "var d=document,s=d.getElementById(\"b:\"+i),t=d.getElementById(\"c:\"+i),",
-    "c=d.currentScript,e=\"/b:\"+i;",
-    "if(c)c.remove();",
-    "if(!s||!t)return;",
-    "var p=s.parentNode,n=s.nextSibling;",
-    "while(n&&!(n.nodeType===8&&n.data===e)){var x=n.nextSibling;p.removeChild(n);n=x}",
-    "p.insertBefore(t.content,s);",
-    "if(n)p.removeChild(n);",
-    "p.removeChild(s);t.remove();",
-    "p.dispatchEvent(new CustomEvent(\"braid:swap\",{bubbles:true,detail:{id:i}}))}"
+/// Browsers that implement the HTML standard's `<template for>` (Chromium 150+) apply each
+/// section themselves while parsing: the script returns at once, and nothing runs per
+/// section. Elsewhere (Firefox, Safari, older Chromium) the parser reads `<?start …>`,
+/// `<?end>` and `<?marker …>` as comments, and the runtime does the same swap: a
+/// `MutationObserver` queues each `<template for>` as the parser inserts it and applies it
+/// once something follows it in the document (its `-end` template), so a template is never
+/// applied half-parsed. See `docs/wire-format.md`.
+pub(crate) const FALLBACK_RUNTIME: &str = concat!(
+    r#"(function(){if("htmlFor" in HTMLTemplateElement.prototype)return;"#,
+    r#"var d=document,q=[];"#,
+    r#"function find(w){var i=d.createNodeIterator(d.body||d,128),n;"#,
+    r#"while((n=i.nextNode()))if(n.data===w)return n;return null}"#,
+    r#"function swap(t){var f=t.getAttribute("for");t.remove();"#,
+    r#"if(/-end$/.test(f)){var m=find('?marker name="'+f+'"');if(m)m.remove();return}"#,
+    r#"var s=find('?start name="'+f+'"');if(!s)return;"#,
+    r#"var p=s.parentNode,n=s.nextSibling,k=0;"#,
+    r#"while(n){if(n.nodeType===8){if(n.data.indexOf("?start ")===0)k++;"#,
+    r#"else if(n.data==="?end"){if(!k)break;k--}}var x=n.nextSibling;p.removeChild(n);n=x}"#,
+    r#"p.insertBefore(t.content,s);if(n)p.removeChild(n);p.removeChild(s);"#,
+    r#"p.dispatchEvent(new CustomEvent("braid:swap",{bubbles:true,detail:{id:f}}))}"#,
+    r#"function run(){while(q.length){if(!q[0].nextSibling&&d.readyState==="loading")return;swap(q.shift())}}"#,
+    r#"new MutationObserver(function(r){for(var i=0;i<r.length;i++){var a=r[i].addedNodes;"#,
+    r#"for(var j=0;j<a.length;j++)if(a[j].nodeName==="TEMPLATE"&&a[j].hasAttribute("for"))q.push(a[j])}run()})"#,
+    r#".observe(d,{childList:true,subtree:true});"#,
+    r#"d.addEventListener("DOMContentLoaded",run)})();"#
 );
 
 /// Closes the document after the last section.
 pub(crate) const DOCUMENT_END: &str = "</body></html>";
 
-/// Writes the placeholder of a pending section: start marker, fallback, end marker.
+/// Writes the placeholder of a pending section: the fallback between the standard's
+/// `<?start name>` and `<?end>`, then the marker the chunk's `-end` template fills (with
+/// nothing: it only tells the fallback runtime that the chunk's template is complete).
 pub(crate) fn write_placeholder(out: &mut String, id: u32, fallback: &str) {
-    let _ = write!(out, "<template id=\"b:{id}\"></template>");
+    let _ = write!(out, "<?start name=\"b{id}\">");
     out.push_str(fallback);
-    let _ = write!(out, "<!--/b:{id}-->");
+    let _ = write!(out, "<?end><?marker name=\"b{id}-end\">");
 }
 
-/// Opens one resolved section's chunk: its HTML follows, in a template.
+/// Opens one resolved section's chunk: its HTML follows, in a `<template for>`.
 pub(crate) fn write_chunk_start(out: &mut String, id: u32) {
-    let _ = write!(out, "<template id=\"c:{id}\">");
+    let _ = write!(out, "<template for=\"b{id}\">");
 }
 
-/// Closes a chunk with the call that swaps it in.
-pub(crate) fn write_chunk_end(out: &mut String, id: u32, nonce: &str) {
-    let _ = write!(
-        out,
-        "</template><script nonce=\"{nonce}\">$b({id})</script>"
-    );
+/// Closes a chunk, and fills the section's `-end` marker (see [`write_placeholder`]).
+pub(crate) fn write_chunk_end(out: &mut String, id: u32) {
+    let _ = write!(out, "</template><template for=\"b{id}-end\"></template>");
 }
 
 /// Ends `<head>` and opens `<body>` when no script is needed.
@@ -57,12 +68,12 @@ pub(crate) fn write_document_start(out: &mut String, head: &str) {
     out.push_str(HEAD_END);
 }
 
-/// What replaces [`HEAD_END`] when sections will stream: the swap runtime, and a
+/// What replaces [`HEAD_END`] when sections will stream: the fallback runtime, and a
 /// `<noscript>` redirect and link to the in-order version for readers without JavaScript.
 pub(crate) fn runtime_head_end(nonce: &str, no_script_url: &str) -> String {
     let escaped = escape_attribute(no_script_url);
     format!(
-        "<script nonce=\"{nonce}\">{SWAP_RUNTIME}</script>\
+        "<script nonce=\"{nonce}\">{FALLBACK_RUNTIME}</script>\
          <noscript><meta http-equiv=\"refresh\" content=\"0; url={escaped}\"></noscript></head><body>\
          <noscript><p class=\"braid-noscript\"><a href=\"{escaped}\">Show this page without JavaScript</a></p></noscript>"
     )
@@ -159,14 +170,17 @@ mod tests {
     fn chunk_and_placeholder_bytes() {
         let mut out = String::new();
         write_placeholder(&mut out, 3, "<i>…</i>");
-        assert_eq!(out, "<template id=\"b:3\"></template><i>…</i><!--/b:3-->");
+        assert_eq!(
+            out,
+            r#"<?start name="b3"><i>…</i><?end><?marker name="b3-end">"#
+        );
         out.clear();
         write_chunk_start(&mut out, 3);
         out.push_str("<b>x</b>");
-        write_chunk_end(&mut out, 3, "N");
+        write_chunk_end(&mut out, 3);
         assert_eq!(
             out,
-            "<template id=\"c:3\"><b>x</b></template><script nonce=\"N\">$b(3)</script>"
+            r#"<template for="b3"><b>x</b></template><template for="b3-end"></template>"#
         );
     }
 }

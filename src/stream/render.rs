@@ -274,7 +274,7 @@ impl PageStream {
         protocol::write_chunk_start(&mut self.out, id);
         self.documents.push((html, 0));
         self.expand();
-        protocol::write_chunk_end(&mut self.out, id, &self.page.nonce);
+        protocol::write_chunk_end(&mut self.out, id);
     }
 
     /// In-order and blocking: the document in order, pausing at each pending section.

@@ -232,6 +232,10 @@ async fn page_fills_in_and_ends_as_the_blocking_document(engine: BrowserEngine, 
             .await,
         "{engine:?}: the two fast sections were swapped in"
     );
+    let native = browser
+        .eval("'htmlFor' in HTMLTemplateElement.prototype")
+        .await;
+    assert_eq!(native, json!(false), "{engine:?} runs the fallback runtime");
     let mid = browser.eval(super::MID_STREAM_STATE).await;
     assert_eq!(
         mid["h2"],

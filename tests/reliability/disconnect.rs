@@ -23,7 +23,7 @@ const SLOW: &[&str] = &[
 /// all are in flight at once, then all drop their connections. Returns the server's RSS
 /// (KiB) while they were all connected.
 async fn storm(braid: &Braid, cookie: &str) -> u64 {
-    let shell_sent = "<template id=\"b:";
+    let shell_sent = "<?start name=\"b";
     let open = |_| open_until(braid.addr, "/dashboard", shell_sent, cookie);
     let opened = join_all((0..CLIENTS).map(open)).await;
     let streams = braid.gauge("braid_streams_in_flight").await;

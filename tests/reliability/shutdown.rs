@@ -139,7 +139,7 @@ async fn the_drain_deadline_ends_streams_with_timeout_views() {
 async fn sigterm_lets_the_binary_finish_its_stream_and_exit_0() {
     let mut braid = Braid::spawn(&["--demo-latency", "revenue=1500"]).await;
     let cookie = braid.sign_in().await;
-    let shell_sent = "<template id=\"b:";
+    let shell_sent = "<?start name=\"b";
     let mut stream = open_until(braid.addr, "/dashboard", shell_sent, &cookie).await;
     braid.sigterm();
     let (rest, reset) =

@@ -26,7 +26,7 @@ async fn soak(secs: u64) {
             let cookie = cookie.clone();
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    let shell_sent = "<template id=\"b:";
+                    let shell_sent = "<?start name=\"b";
                     drop(open_until(addr, "/dashboard", shell_sent, &cookie).await);
                     left_early.fetch_add(1, Ordering::Relaxed);
                 }
