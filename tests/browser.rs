@@ -11,6 +11,7 @@
 
 mod acme;
 mod chrome;
+mod contexts;
 mod pages;
 mod poison;
 mod webdriver;
@@ -453,4 +454,28 @@ async fn the_dashboard_fills_in_without_shifting_the_layout() {
     let cls = cumulative_layout_shift(&chrome, &url).await;
     eprintln!("dashboard cumulative layout shift: {cls}");
     assert!(cls < 0.1, "dashboard cumulative layout shift {cls}");
+}
+
+/// The context suite in Chromium (native `<template for>`): each context's final tree,
+/// namespaces included, equals the blocking document's.
+#[tokio::test]
+async fn every_supported_parser_context_ends_as_the_blocking_document_in_chromium() {
+    let Some(chrome) =
+        chrome::launch("every_supported_parser_context_ends_as_the_blocking_document_in_chromium")
+            .await
+    else {
+        return;
+    };
+    let server = start_server(contexts::router(), Engine::default()).await;
+    let tab = chrome.tab().await;
+    for (n, context) in contexts::CONTEXTS.iter().enumerate() {
+        let mut trees = Vec::new();
+        for mode in ["out-of-order", "off"] {
+            tab.open(&server.url(&format!("/context/{n}?stream={mode}")))
+                .await;
+            tab.wait_complete().await;
+            trees.push(tab.eval(contexts::FINAL_TREE).await);
+        }
+        assert_eq!(trees[0], trees[1], "{}", context.name);
+    }
 }

@@ -307,3 +307,38 @@ async fn webkit_survives_unbalanced_sections() {
     )
     .await;
 }
+
+/// The context suite through the fallback runtime.
+async fn every_supported_parser_context_ends_as_the_blocking_document(
+    engine: BrowserEngine,
+    test: &str,
+) {
+    let Some(browser) = launch(engine, test).await else {
+        return;
+    };
+    let server = start_server(super::contexts::router(), Engine::default()).await;
+    for (n, context) in super::contexts::CONTEXTS.iter().enumerate() {
+        let mut trees = Vec::new();
+        for mode in ["out-of-order", "off"] {
+            browser
+                .open(&server.url(&format!("/context/{n}?stream={mode}")))
+                .await;
+            browser.wait_complete().await;
+            trees.push(browser.eval(super::contexts::FINAL_TREE).await);
+        }
+        assert_eq!(trees[0], trees[1], "{engine:?}: {}", context.name);
+    }
+}
+
+#[tokio::test]
+async fn firefox_parser_contexts_end_as_the_blocking_document() {
+    let test = "firefox_parser_contexts_end_as_the_blocking_document";
+    every_supported_parser_context_ends_as_the_blocking_document(BrowserEngine::Firefox, test)
+        .await;
+}
+
+#[tokio::test]
+async fn webkit_parser_contexts_end_as_the_blocking_document() {
+    let test = "webkit_parser_contexts_end_as_the_blocking_document";
+    every_supported_parser_context_ends_as_the_blocking_document(BrowserEngine::WebKit, test).await;
+}
