@@ -74,7 +74,7 @@ async fn curl_prints_the_shell_before_the_sections() {
     }
 
     let heading = output.arrival("<h1>Dashboard</h1>");
-    let skeletons = output.arrival("<?start name=\"b2\"><div class=\"skeleton\">");
+    let skeletons = output.arrival("-end\"><?start name=\"b2.");
     let first = output.arrival("<h2>Section 1</h2>");
     let last = output.arrival("<h2>Section 3</h2>");
     assert_eq!(heading, skeletons, "one shell with every skeleton");

@@ -38,20 +38,27 @@ pub(crate) const DOCUMENT_END: &str = "</body></html>";
 /// Writes the placeholder of a pending section: the fallback between the standard's
 /// `<?start name>` and `<?end>`, then the marker the chunk's `-end` template fills (with
 /// nothing: it only tells the fallback runtime that the chunk's template is complete).
-pub(crate) fn write_placeholder(out: &mut String, id: u32, fallback: &str) {
-    let _ = write!(out, "<?start name=\"b{id}\">");
+///
+/// A range is named `b<id>.<key>`, `key` a per-request secret (the start of the nonce): a
+/// section's raw HTML cannot know it, so it cannot forge a range that a later section's
+/// template would fill.
+pub(crate) fn write_placeholder(out: &mut String, id: u32, key: &str, fallback: &str) {
+    let _ = write!(out, "<?start name=\"b{id}.{key}\">");
     out.push_str(fallback);
-    let _ = write!(out, "<?end><?marker name=\"b{id}-end\">");
+    let _ = write!(out, "<?end><?marker name=\"b{id}.{key}-end\">");
 }
 
 /// Opens one resolved section's chunk: its HTML follows, in a `<template for>`.
-pub(crate) fn write_chunk_start(out: &mut String, id: u32) {
-    let _ = write!(out, "<template for=\"b{id}\">");
+pub(crate) fn write_chunk_start(out: &mut String, id: u32, key: &str) {
+    let _ = write!(out, "<template for=\"b{id}.{key}\">");
 }
 
 /// Closes a chunk, and fills the section's `-end` marker (see [`write_placeholder`]).
-pub(crate) fn write_chunk_end(out: &mut String, id: u32) {
-    let _ = write!(out, "</template><template for=\"b{id}-end\"></template>");
+pub(crate) fn write_chunk_end(out: &mut String, id: u32, key: &str) {
+    let _ = write!(
+        out,
+        "</template><template for=\"b{id}.{key}-end\"></template>"
+    );
 }
 
 /// Ends `<head>` and opens `<body>` when no script is needed.
@@ -169,18 +176,18 @@ mod tests {
     #[test]
     fn chunk_and_placeholder_bytes() {
         let mut out = String::new();
-        write_placeholder(&mut out, 3, "<i>…</i>");
+        write_placeholder(&mut out, 3, "k", "<i>…</i>");
         assert_eq!(
             out,
-            r#"<?start name="b3"><i>…</i><?end><?marker name="b3-end">"#
+            r#"<?start name="b3.k"><i>…</i><?end><?marker name="b3.k-end">"#
         );
         out.clear();
-        write_chunk_start(&mut out, 3);
+        write_chunk_start(&mut out, 3, "k");
         out.push_str("<b>x</b>");
-        write_chunk_end(&mut out, 3);
+        write_chunk_end(&mut out, 3, "k");
         assert_eq!(
             out,
-            r#"<template for="b3"><b>x</b></template><template for="b3-end"></template>"#
+            r#"<template for="b3.k"><b>x</b></template><template for="b3.k-end"></template>"#
         );
     }
 }

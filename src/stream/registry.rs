@@ -71,6 +71,12 @@ impl Registry {
 }
 
 impl PageShared {
+    /// The per-request secret in the names of the page's ranges: the nonce's first eight
+    /// characters (see `protocol::write_placeholder`).
+    pub(crate) fn range_key(&self) -> &str {
+        self.nonce.get(..8).unwrap_or(&self.nonce)
+    }
+
     /// A fresh page: a new random nonce (also the slot markers' secret), no sections yet.
     pub(crate) fn new(engine: &Engine, mode: Mode) -> Self {
         let nonce = format!("{:032x}", rand::random::<u128>());

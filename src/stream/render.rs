@@ -180,7 +180,12 @@ impl PageStream {
             match self.place(id) {
                 Placement::Ready(html) => self.documents.push((html, 0)),
                 Placement::Pending { fallback, waiting } if out_of_order => {
-                    protocol::write_placeholder(&mut self.out, id, &fallback);
+                    protocol::write_placeholder(
+                        &mut self.out,
+                        id,
+                        self.page.range_key(),
+                        &fallback,
+                    );
                     self.pending
                         .get_or_insert_with(FuturesUnordered::new)
                         .push(waiting);
@@ -271,10 +276,10 @@ impl PageStream {
 
     fn write_section_chunk(&mut self, id: u32, outcome: Outcome) {
         let html = self.settle(id, outcome);
-        protocol::write_chunk_start(&mut self.out, id);
+        protocol::write_chunk_start(&mut self.out, id, self.page.range_key());
         self.documents.push((html, 0));
         self.expand();
-        protocol::write_chunk_end(&mut self.out, id);
+        protocol::write_chunk_end(&mut self.out, id, self.page.range_key());
     }
 
     /// In-order and blocking: the document in order, pausing at each pending section.
