@@ -15,7 +15,7 @@
 //! ([`plain`], a few instructions a byte) clears the common case, markup as maud writes it,
 //! and only what it cannot clear is tokenized.
 
-use html5gum::{DefaultEmitter, Error, Token, Tokenizer, naive_next_state};
+use html5gum::{DefaultEmitter, Error, Token, Tokenizer};
 
 /// Why a fragment would disturb what follows it: `"an unclosed comment"`, `"an unclosed
 /// <textarea>"`, … (for logs).
@@ -31,14 +31,15 @@ pub(crate) fn check(html: &str) -> Result<(), Unbalanced> {
 }
 
 /// Whether `name` is an element after whose start tag the tokenizer leaves the data state,
-/// or `template` (braid's framing): a fragment with one is tokenized in full. By length
+/// `template` (braid's framing) or `select` (which captures what follows it): a fragment
+/// with one is tokenized in full. By length
 /// first: this runs for every tag of every section.
 fn is_special(name: &[u8]) -> bool {
     let is = |known: &[u8]| name.eq_ignore_ascii_case(known);
     match name.len() {
         3 => is(b"xmp"),
         5 => is(b"title") || is(b"style"),
-        6 => is(b"script") || is(b"iframe"),
+        6 => is(b"script") || is(b"iframe") || is(b"select"),
         7 => is(b"noembed"),
         8 => is(b"textarea") || is(b"noframes") || is(b"noscript") || is(b"template"),
         9 => is(b"plaintext"),
@@ -107,30 +108,59 @@ fn tag_end(html: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// The full check, with html5gum.
+/// The full check, with html5gum: as HTML, where raw-text elements switch the tokenizer,
+/// and, if the fragment has `<svg` or `<math`, again as foreign content, where they do not
+/// (an `<svg><style>` holds markup, and `<![CDATA[` opens a section that ends at `]]>`).
 fn tokenize(html: &str) -> Result<(), Unbalanced> {
+    tokenize_as(html, true)?;
+    let lower = html.to_ascii_lowercase();
+    if lower.contains("<svg") || lower.contains("<math") {
+        tokenize_as(html, false)?;
+        let mut rest = html;
+        while let Some(at) = rest.find("<![CDATA[") {
+            rest = &rest[at..];
+            let end = rest.find("]]>").ok_or("an unclosed CDATA section")?;
+            rest = &rest[end..];
+        }
+    }
+    Ok(())
+}
+
+/// One pass of the tokenizer; `html_context` switches to the raw-text states after the
+/// elements HTML parses as raw text (whether or not they are written self-closed: browsers
+/// ignore the slash on them).
+fn tokenize_as(html: &str, html_context: bool) -> Result<(), Unbalanced> {
     let mut emitter = DefaultEmitter::default();
-    emitter.naively_switch_states(true);
+    emitter.naively_switch_states(html_context);
     let mut open_raw: Option<Vec<u8>> = None;
     let mut templates: usize = 0;
+    let mut selects: usize = 0;
+    let mut ends_in_comment = false;
     for token in Tokenizer::new_with_emitter(html, emitter).flatten() {
+        ends_in_comment = matches!(token, Token::Comment(_));
         match token {
             Token::StartTag(tag) => {
-                if tag.name.as_slice() == b"template" {
-                    templates += 1;
-                }
-                if !tag.self_closing && naive_next_state(&tag.name).is_some() {
-                    open_raw = Some(tag.name.to_vec());
+                let name = tag.name.as_slice();
+                match name {
+                    b"template" => templates += 1,
+                    b"select" => selects += 1,
+                    _ if html_context && is_special(name) => open_raw = Some(name.to_vec()),
+                    _ => {}
                 }
             }
             Token::EndTag(tag) => {
-                if open_raw.as_deref() == Some(tag.name.as_slice()) {
+                let name = tag.name.as_slice();
+                if open_raw.as_deref() == Some(name) {
                     open_raw = None;
                 }
-                if tag.name.as_slice() == b"template" {
-                    templates = templates
-                        .checked_sub(1)
-                        .ok_or("a </template> without its <template>")?;
+                match name {
+                    b"template" => {
+                        templates = templates
+                            .checked_sub(1)
+                            .ok_or("a </template> without its <template>")?;
+                    }
+                    b"select" => selects = selects.saturating_sub(1),
+                    _ => {}
                 }
             }
             Token::Error(error) => {
@@ -146,6 +176,15 @@ fn tokenize(html: &str) -> Result<(), Unbalanced> {
     }
     if templates > 0 {
         return Err("an unclosed <template>".to_string());
+    }
+    // A bogus comment (`<? …`, `<!x`, `</ x`) ends at the next `>`, and html5gum reports no
+    // error when the input ends inside one.
+    if ends_in_comment && !html.trim_end().ends_with('>') {
+        return Err("an unclosed comment".to_string());
+    }
+    // Everything after an open <select> (in-order and blocking modes) lands in it.
+    if selects > 0 {
+        return Err("an unclosed <select>".to_string());
     }
     Ok(())
 }
@@ -239,6 +278,15 @@ mod tests {
             ),
             ("<template><p>", "an unclosed <template>"),
             ("<!DOCTYPE html", "an unclosed doctype"),
+            ("<iframe src=x/>", "an unclosed <iframe>"),
+            ("<style/>", "an unclosed <style>"),
+            ("<noframes>", "an unclosed <noframes>"),
+            ("<p>note <? draft", "an unclosed comment"),
+            ("<!x", "an unclosed comment"),
+            ("</ x", "an unclosed comment"),
+            ("<svg><![CDATA[ x > y", "an unclosed CDATA section"),
+            ("<svg><style><!--</style></svg>", "an unclosed comment"),
+            ("<select><option>a", "an unclosed <select>"),
         ] {
             assert_eq!(check(html), Err(says.to_string()), "{html:?}");
         }

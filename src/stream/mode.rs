@@ -66,9 +66,10 @@ impl Mode {
     }
 }
 
-/// Patterns of the `isbot` list that are HTTP tools, not crawlers. People run `curl -N` to
-/// watch a page stream, and headless Chrome is a browser: both must get the streamed page.
-/// [`HTTP_TOOLS`] repeats most of them: being off the crawler list is not enough to stream.
+/// Patterns of the `isbot` list that are HTTP tools and libraries, not crawlers. People run
+/// `curl -N` to watch a page stream, and headless Chrome is a browser: both must get the
+/// streamed page. Being off the crawler list is not enough to stream: only browsers and
+/// [`HTTP_TOOLS`] do; the libraries here get one document as unknown agents.
 const NOT_CRAWLERS: &[&str] = &[
     "^curl",
     "wget",
@@ -96,9 +97,12 @@ pub fn is_crawler(user_agent: &str) -> bool {
     CRAWLERS.is_bot(user_agent)
 }
 
-/// Command-line HTTP clients, libraries and load generators, lowercase substrings of their
-/// user agents. They run no script, but people use them to watch a page stream (`curl -N`)
-/// and to measure time to first byte, so they get the stream as sent.
+/// Command-line HTTP clients and load generators, lowercase substrings of their user
+/// agents. They run no script, but people use them to watch a page stream (`curl -N`) and
+/// to measure time to first byte, so they get the stream as sent. HTTP libraries (Python's
+/// `requests`, Go's `net/http`, okhttp, …) are not here: scrapers and link previewers are
+/// built on them, and they get one complete document (a load generator that sends a
+/// library's user agent can ask for the stream with `?stream=out-of-order`).
 const HTTP_TOOLS: &[&str] = &[
     "curl/",
     "wget/",
@@ -110,21 +114,7 @@ const HTTP_TOOLS: &[&str] = &[
     "hey/",
     "oha/",
     "k6/",
-    "vegeta",
     "braid-load",
-    "go-http-client",
-    "python-requests",
-    "python-urllib",
-    "python-httpx",
-    "aiohttp",
-    "okhttp",
-    "node-fetch",
-    "undici",
-    "axios/",
-    "java-http-client",
-    "libwww-perl",
-    "postmanruntime",
-    "insomnia",
 ];
 
 /// Whether a client should get one complete document rather than the out-of-order
@@ -132,11 +122,11 @@ const HTTP_TOOLS: &[&str] = &[
 ///
 /// The stream goes to browsers, which run the script (a `Mozilla/5.0 (…)` user agent with
 /// a browser engine token, `AppleWebKit/` or `Gecko/`, that is not on the crawler list), to
-/// the HTTP tools of [`HTTP_TOOLS`], and to clients that send no user agent (hand-written
-/// scripts, `nc`). Every other client gets one document: crawlers and link-preview agents
-/// (`WhatsApp/2.23`, `Bluesky Cardyb/1.1`, `facebookexternalhit`, Slack, Discord, …), and
-/// any agent braid does not recognise: a complete page is right for anyone, a stream that
-/// needs a script is right only for browsers.
+/// the command-line tools of [`HTTP_TOOLS`], and to clients that send no user agent
+/// (hand-written scripts, `nc`). Every other client gets one document: crawlers and
+/// link-preview agents (`WhatsApp/2.23`, `Bluesky Cardyb/1.1`, `facebookexternalhit`,
+/// Slack, Discord, …), HTTP libraries, and any agent braid does not recognise: a complete
+/// page is right for anyone, a stream that needs a script is right only for browsers.
 pub fn wants_one_document(user_agent: Option<&str>) -> bool {
     let Some(agent) = user_agent.map(str::trim).filter(|agent| !agent.is_empty()) else {
         return false;
@@ -221,6 +211,12 @@ mod tests {
         "Viber/20.3.0.1 CFNetwork/1390 Darwin/22.0.0",
         "Mozilla/5.0 (Windows NT 10.0; Trident/7.0; rv:11.0) like Gecko",
         "SomeNewPreviewService/0.1",
+        "python-requests/2.32.3",
+        "Go-http-client/1.1",
+        "okhttp/4.12.0",
+        "Python/3.11 aiohttp/3.9.5",
+        "undici",
+        "Java-http-client/17.0.15",
     ];
 
     /// Browsers (desktop and mobile) and HTTP tools: the stream.
@@ -240,8 +236,6 @@ mod tests {
         "HTTPie/3.2.2",
         "h2load nghttp2/1.52.0",
         "braid-load",
-        "python-requests/2.32.3",
-        "Go-http-client/1.1",
     ];
 
     #[test]

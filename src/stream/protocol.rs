@@ -7,23 +7,27 @@ use std::fmt::Write;
 ///
 /// Browsers that implement the HTML standard's `<template for>` (Chromium 150+) apply each
 /// section themselves while parsing: the script returns at once, and nothing runs per
-/// section. Elsewhere (Firefox, Safari, older Chromium) the parser reads `<?start …>`,
+/// section. It checks what the parser does (`<?x>` becomes a processing instruction), not
+/// only that `HTMLTemplateElement` has `htmlFor`: a browser can have one without the other.
+/// A range without its `<?end>` is left as it is: the swap never removes nodes outside it. Elsewhere (Firefox, Safari, older Chromium) the parser reads `<?start …>`,
 /// `<?end>` and `<?marker …>` as comments, and the runtime does the same swap: a
 /// `MutationObserver` queues each `<template for>` as the parser inserts it and applies it
 /// once something follows it in the document (its `-end` template), so a template is never
 /// applied half-parsed. See `docs/wire-format.md`.
 pub(crate) const FALLBACK_RUNTIME: &str = concat!(
-    r#"(function(){if("htmlFor" in HTMLTemplateElement.prototype)return;"#,
-    r#"var d=document,q=[];"#,
+    r#"(function(){var d=document,c=d.createElement("template");c.innerHTML="<?x>";c=c.content;"#,
+    r#"if(c&&c.firstChild&&c.firstChild.nodeType===7&&"htmlFor" in HTMLTemplateElement.prototype)return;"#,
+    r#"var q=[];"#,
     r#"function find(w){var i=d.createNodeIterator(d.body||d,128),n;"#,
     r#"while((n=i.nextNode()))if(n.data===w)return n;return null}"#,
     r#"function swap(t){var f=t.getAttribute("for");t.remove();"#,
     r#"if(/-end$/.test(f)){var m=find('?marker name="'+f+'"');if(m)m.remove();return}"#,
     r#"var s=find('?start name="'+f+'"');if(!s)return;"#,
-    r#"var p=s.parentNode,n=s.nextSibling,k=0;"#,
-    r#"while(n){if(n.nodeType===8){if(n.data.indexOf("?start ")===0)k++;"#,
-    r#"else if(n.data==="?end"){if(!k)break;k--}}var x=n.nextSibling;p.removeChild(n);n=x}"#,
-    r#"p.insertBefore(t.content,s);if(n)p.removeChild(n);p.removeChild(s);"#,
+    r#"var p=s.parentNode,e=s.nextSibling,k=0;"#,
+    r#"for(;e;e=e.nextSibling)if(e.nodeType===8){if(e.data.indexOf("?start ")===0)k++;"#,
+    r#"else if(e.data==="?end"){if(!k)break;k--}}"#,
+    r#"if(!e)return;while(s.nextSibling!==e)p.removeChild(s.nextSibling);"#,
+    r#"p.insertBefore(t.content,s);p.removeChild(e);p.removeChild(s);"#,
     r#"p.dispatchEvent(new CustomEvent("braid:swap",{bubbles:true,detail:{id:f}}))}"#,
     r#"function run(){while(q.length){if(!q[0].nextSibling&&d.readyState==="loading")return;swap(q.shift())}}"#,
     r#"new MutationObserver(function(r){for(var i=0;i<r.length;i++){var a=r[i].addedNodes;"#,

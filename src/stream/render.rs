@@ -329,24 +329,37 @@ impl PageStream {
         drained
     }
 
-    /// While the page waits and its client has closed its sending side: a newline at once,
-    /// then every [`HEARTBEAT`]; a write fails once the client is gone (see `liveness`).
-    fn poll_heartbeat(&mut self, cx: &mut Context<'_>) {
+    /// While the page waits and its client has closed its sending side: whether a
+    /// heartbeat is due (at once, then every [`HEARTBEAT`]); a write fails once the client
+    /// is gone (see `liveness`).
+    fn heartbeat_due(&mut self, cx: &mut Context<'_>) -> bool {
         let Some(read_closed) = &self.page.read_closed else {
-            return;
+            return false;
         };
         read_closed.register(cx.waker());
         if !read_closed.is_marked() {
-            return;
+            return false;
         }
         // The first heartbeat at once: its write draws the reset of a client that left,
         // and the next one, a heartbeat later, fails.
         let beat = self
             .heartbeat
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::ZERO)));
-        if beat.as_mut().poll(cx).is_ready() {
-            self.out.push('\n');
-            beat.as_mut().reset(tokio::time::Instant::now() + HEARTBEAT);
+        if beat.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        beat.as_mut().reset(tokio::time::Instant::now() + HEARTBEAT);
+        true
+    }
+
+    /// The bytes of a heartbeat, harmless where this mode writes them: a newline after the
+    /// shell (out-of-order) or before the document (blocking, which holds the document until
+    /// the end), an empty comment where an in-order document is paused (a newline would show
+    /// inside a `<pre>`).
+    fn heartbeat(&self) -> &'static str {
+        match self.page.mode {
+            Mode::InOrder => "<!---->",
+            Mode::OutOfOrder | Mode::Blocking => "\n",
         }
     }
 
@@ -374,8 +387,9 @@ impl Stream for PageStream {
                 Mode::InOrder | Mode::Blocking => this.poll_in_order(cx),
             }
         }
-        if !this.finished && this.out.is_empty() && this.page.mode != Mode::Blocking {
-            this.poll_heartbeat(cx);
+        let idle = this.out.is_empty() || this.page.mode == Mode::Blocking;
+        if !this.finished && idle && this.heartbeat_due(cx) {
+            return Poll::Ready(Some(Ok(Bytes::from_static(this.heartbeat().as_bytes()))));
         }
         let ready_to_send = this.finished || this.page.mode != Mode::Blocking;
         if this.out.is_empty() || !ready_to_send {

@@ -97,3 +97,23 @@ async fn a_half_closed_client_that_vanishes_is_noticed() {
         gone.elapsed()
     );
 }
+
+/// A crawler (one complete document, so nothing is written until the end) that leaves
+/// while the sections run: its producers are cancelled within a few heartbeats too.
+#[tokio::test]
+async fn a_crawler_that_leaves_is_noticed() {
+    let engine = Engine::default();
+    let server = start_server(pages_on(&engine, &[30_000, 30_000]), engine.clone()).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: {}\r\nUser-Agent: Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)\r\n\r\n",
+        server.addr
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    assert!(eventually(HEARTBEAT * 5, || engine.live_producers() == 2).await);
+    drop(stream);
+    assert!(
+        eventually(HEARTBEAT * 5, || engine.live_producers() == 0).await,
+        "producers cancelled within a few heartbeats"
+    );
+}
