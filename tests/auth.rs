@@ -463,15 +463,7 @@ async fn demo_users_and_added_users_sign_in() {
             .0,
         422
     );
-    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_braid"))
-        .args(["user", "add", "ops@example.com", "--database"])
-        .arg(none.database())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("braid user add");
-    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"a long passphrase\n").unwrap();
-    assert!(add.wait().unwrap().success());
+    add_user(&none.database(), "ops@example.com", "a long passphrase");
     let cookie = sign_in_as(&none.url(""), "ops@example.com", "a long passphrase")
         .await
         .unwrap();
@@ -500,15 +492,7 @@ async fn demo_users_and_added_users_sign_in() {
 
     // A database that has a real user never gets the demo account, and the sign-in page
     // does not advertise it, even with the default --demo-user.
-    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_braid"))
-        .args(["user", "add", "real@example.com", "--database"])
-        .arg(none.database())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("braid user add");
-    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"another passphrase\n").unwrap();
-    assert!(add.wait().unwrap().success());
+    add_user(&none.database(), "real@example.com", "another passphrase");
     let mut first = none;
     first.restart_with(&[]).await;
     assert_eq!(
@@ -646,4 +630,22 @@ async fn behind_a_proxy_failures_count_against_the_forwarded_address() {
                 .unwrap();
         assert_eq!(keys, [expected], "{flags:?}");
     }
+}
+
+/// `braid user add EMAIL` on `database`, the password on standard input.
+fn add_user(database: &std::path::Path, email: &str, password: &str) {
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_braid"))
+        .args(["user", "add", email, "--database"])
+        .arg(database)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("braid user add");
+    let line = format!("{password}\n");
+    std::io::Write::write_all(&mut add.stdin.take().expect("stdin"), line.as_bytes())
+        .expect("write the password");
+    assert!(
+        add.wait().expect("braid user add").success(),
+        "braid user add {email}"
+    );
 }

@@ -520,21 +520,29 @@ pub fn poisoned_page(page: Page, poison: &'static str) -> axum::response::Respon
     })
 }
 
+/// Raw HTML that would swallow the rest of the page if it were sent as is.
+pub const POISONS: &[&str] = &[
+    "<p>note <!-- draft",
+    "<p>note <? draft",
+    "<iframe src=x/>",
+    "<noframes>",
+    "<select><option>a",
+    "<svg><style><!--</style></svg>",
+    "<textarea>",
+    "<title>",
+    "<style>",
+    "<script>",
+    "<plaintext>",
+    "</template><p>escaped the template</p>",
+    "<template><p>",
+    "<p class=\"cut",
+];
+
 /// The poisons of issue 9: whatever the mode, the section whose HTML is unbalanced shows
 /// its error view and every other section arrives, in a well-formed document.
 #[tokio::test]
 async fn one_sections_unbalanced_html_cannot_break_the_others() {
-    for poison in [
-        "<p>note <!-- draft",
-        "<textarea>",
-        "<title>",
-        "<style>",
-        "<script>",
-        "<plaintext>",
-        "</template><p>escaped the template</p>",
-        "<template><p>",
-        "<p class=\"cut",
-    ] {
+    for poison in POISONS {
         let router = Router::new()
             .route(
                 "/",

@@ -11,16 +11,7 @@ use super::chrome;
 use crate::engine::poisoned_page;
 use crate::util::start_server;
 
-/// Raw HTML that would swallow the rest of the page if it were sent as is.
-pub const POISONS: &[&str] = &[
-    "<p>note <!-- draft",
-    "<textarea>",
-    "<title>",
-    "<style>",
-    "<script>",
-    "<plaintext>",
-    "</template><p>escaped the template</p>",
-];
+pub use crate::engine::POISONS;
 
 /// The page of each poison, at `/poison/{index in POISONS}`.
 pub fn router() -> Router {
