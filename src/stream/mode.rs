@@ -34,7 +34,7 @@ impl std::error::Error for UnknownMode {}
 
 impl Mode {
     /// Picks the mode of a request: `?stream=` wins; otherwise [`Mode::OutOfOrder`] for
-    /// clients that run the swap script or want to watch the stream, and
+    /// clients that swap sections in (browsers) or want to watch the stream, and
     /// [`Mode::Blocking`] for every other client (see `wants_one_document`).
     pub fn select(
         stream_param: Option<&str>,

@@ -1,4 +1,4 @@
-//! The exact bytes of the wire format: slot markers, chunk framing and the swap runtime.
+//! The exact bytes of the wire format: slot markers, ranges, chunk framing and the fallback runtime.
 #![doc = include_str!("docs/wire-format.md")]
 
 use std::fmt::Write;

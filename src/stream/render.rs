@@ -143,7 +143,7 @@ impl PageStream {
         Some(Bytes::from(std::mem::take(&mut self.out)))
     }
 
-    /// Writes the shell: every section already settled is spliced in; the swap runtime is
+    /// Writes the shell: every section already settled is spliced in; the fallback runtime is
     /// included only if some section is still pending, so a page whose data is all ready is
     /// one plain HTML document.
     fn start(&mut self, shell: Shell) {

@@ -85,10 +85,11 @@ pub async fn set_flash(session: &Session, message: String) -> Result<(), Error> 
 
 /// The message left by [`set_flash`], if this page should show it; it is then gone.
 ///
-/// `scripted` says the page streams with the swap script (out-of-order mode). Such a page
-/// may be left at once by a browser without JavaScript, which follows its `<noscript>`
-/// redirect to the in-order version of `path`; so a message shown there is kept for one
-/// more request, the in-order version of the same path, and dropped by any other.
+/// `scripted` says the page streams out of order (the browser swaps its sections in,
+/// natively or with the fallback runtime). Such a page may be left at once by a browser
+/// without JavaScript, which follows its `<noscript>` redirect to the in-order version of
+/// `path`; so a message shown there is kept for one more request, the in-order version of
+/// the same path, and dropped by any other.
 pub async fn take_flash(
     session: &Session,
     scripted: bool,
