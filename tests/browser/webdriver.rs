@@ -86,7 +86,11 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Kills the driver's whole process group: the browser it started too (killing the
+    /// driver alone leaves Firefox or MiniBrowser running).
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", &group]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         if let Some(xvfb) = &mut self.xvfb {
@@ -132,6 +136,8 @@ pub async fn launch(engine: BrowserEngine, test: &str) -> Option<Browser> {
     } else {
         driver.env("MOZ_HEADLESS", "1");
     }
+    // Its own process group, which the browser it starts joins: see `Drop`.
+    std::os::unix::process::CommandExt::process_group(&mut driver, 0);
     let driver = driver.spawn().expect("start the WebDriver server");
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -156,6 +162,12 @@ pub async fn launch(engine: BrowserEngine, test: &str) -> Option<Browser> {
 }
 
 impl Browser {
+    /// Ends the session, which makes the driver close its browser (geckodriver starts
+    /// Firefox in a process group of its own, out of reach of `Drop`).
+    pub async fn quit(self) {
+        let _ = self.client.clone().close().await;
+    }
+
     /// Starts loading `url` and returns once the new document is committed (the page load
     /// strategy is `none`: the old document may still answer for a moment).
     pub async fn open(&self, url: &str) {
@@ -254,6 +266,7 @@ async fn page_fills_in_and_ends_as_the_blocking_document(engine: BrowserEngine, 
         "{engine:?}"
     );
     assert!(streamed.contains("Section 3"), "{engine:?}: {streamed}");
+    browser.quit().await;
 }
 
 /// The poison suite: the unbalanced section shows its error view, the others land.
@@ -276,6 +289,7 @@ async fn unbalanced_sections_cannot_swallow_the_others(engine: BrowserEngine, te
             );
         }
     }
+    browser.quit().await;
 }
 
 #[tokio::test]
@@ -328,6 +342,7 @@ async fn every_supported_parser_context_ends_as_the_blocking_document(
         }
         assert_eq!(trees[0], trees[1], "{engine:?}: {}", context.name);
     }
+    browser.quit().await;
 }
 
 #[tokio::test]
