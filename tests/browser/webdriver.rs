@@ -86,11 +86,9 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
-    /// Kills the driver's whole process group: the browser it started too (killing the
-    /// driver alone leaves Firefox or MiniBrowser running).
+    /// Kills the driver (and the X server). The browser is closed by [`Browser::quit`]: a
+    /// test that fails before it may leave one running.
     fn drop(&mut self) {
-        let group = format!("-{}", self.driver.id());
-        let _ = Command::new("kill").args(["-KILL", &group]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         if let Some(xvfb) = &mut self.xvfb {
@@ -136,8 +134,6 @@ pub async fn launch(engine: BrowserEngine, test: &str) -> Option<Browser> {
     } else {
         driver.env("MOZ_HEADLESS", "1");
     }
-    // Its own process group, which the browser it starts joins: see `Drop`.
-    std::os::unix::process::CommandExt::process_group(&mut driver, 0);
     let driver = driver.spawn().expect("start the WebDriver server");
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -162,8 +158,8 @@ pub async fn launch(engine: BrowserEngine, test: &str) -> Option<Browser> {
 }
 
 impl Browser {
-    /// Ends the session, which makes the driver close its browser (geckodriver starts
-    /// Firefox in a process group of its own, out of reach of `Drop`).
+    /// Ends the session, which makes the driver close its browser (killing the driver alone
+    /// would leave it running).
     pub async fn quit(self) {
         let _ = self.client.clone().close().await;
     }
