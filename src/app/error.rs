@@ -31,6 +31,10 @@ pub enum AppError {
     /// details of the database.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Return `500 Internal Server Error`: the session store (the database) failed, or a
+    /// session's data has the wrong shape. Logged, never shown.
+    #[error("session store: {0}")]
+    Session(#[from] tower_sessions::session::Error),
     /// Return `500 Internal Server Error`; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -47,13 +51,15 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
     fn message(&self) -> String {
         match self {
-            AppError::Database(_) | AppError::Internal(_) => {
+            AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 "Something went wrong on our side. Please try again.".to_string()
             }

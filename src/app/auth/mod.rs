@@ -145,9 +145,7 @@ pub async fn require_sign_in(
     let user = match session::signed_in(&session).await {
         Ok(Some(user)) => user,
         Ok(None) => return to_login(&request).into_response(),
-        Err(error) => {
-            return AppError::Internal(format!("reading the session: {error}")).into_response();
-        }
+        Err(error) => return AppError::from(error).into_response(),
     };
     if !request.method().is_safe() {
         request = match with_checked_token(request, &user.csrf).await {

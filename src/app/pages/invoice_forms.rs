@@ -311,9 +311,7 @@ fn form_page(
 }
 
 async fn redirect_with(session: &Session, message: String) -> Result<Response> {
-    session::set_flash(session, message)
-        .await
-        .map_err(|error| AppError::Internal(format!("saving the message: {error}")))?;
+    session::set_flash(session, message).await?;
     Ok(Redirect::to(AFTER_WRITE).into_response())
 }
 

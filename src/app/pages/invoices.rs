@@ -15,7 +15,7 @@ use crate::app::auth::{SignedIn, session};
 use crate::app::components::layout::Frame;
 use crate::app::components::search::search_form;
 use crate::app::components::{layout, skeleton, tables};
-use crate::app::error::{AppError, Result};
+use crate::app::error::Result;
 use crate::db;
 use crate::stream::{Mode, Page};
 
@@ -56,9 +56,7 @@ async fn invoices(
     page: Page,
 ) -> Result<Response> {
     let scripted = page.mode() == Mode::OutOfOrder;
-    let flash = session::take_flash(&session, scripted, "/invoices")
-        .await
-        .map_err(|error| AppError::Internal(format!("reading the message: {error}")))?;
+    let flash = session::take_flash(&session, scripted, "/invoices").await?;
     let query = params.query.trim().to_string();
     let number = page_number(params.page.as_deref());
     let rows = {

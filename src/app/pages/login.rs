@@ -22,7 +22,7 @@ use crate::app::auth::throttle::{Attempt, Refusal};
 use crate::app::auth::users::DemoUser;
 use crate::app::auth::{next, password, session};
 use crate::app::components::layout::{self, Frame};
-use crate::app::error::{AppError, Result};
+use crate::app::error::Result;
 use crate::db;
 use crate::stream::Page;
 
@@ -63,11 +63,7 @@ async fn login_form(
     page: Page,
 ) -> Result<Response> {
     let next = destination(params.next.as_deref());
-    if session::signed_in(&session)
-        .await
-        .map_err(session_error)?
-        .is_some()
-    {
+    if session::signed_in(&session).await?.is_some() {
         return Ok(Redirect::to(next).into_response());
     }
     Ok(login_page(&app, page, "", next, None, StatusCode::OK))
@@ -126,25 +122,19 @@ async fn login(
         .throttle
         .succeeded(&app.db, &attempt, counted)
         .await?;
-    session::sign_in(&session, &user)
-        .await
-        .map_err(session_error)?;
+    session::sign_in(&session, &user).await?;
     tracing::info!(user = user.id, "signed in");
     Ok(Redirect::to(&next).into_response())
 }
 
 /// Signed out (or never signed in): either way the session ends and the user is home.
 async fn logout(session: Session) -> Result<Response> {
-    session::sign_out(&session).await.map_err(session_error)?;
+    session::sign_out(&session).await?;
     Ok(Redirect::to("/").into_response())
 }
 
 fn destination(next: Option<&str>) -> &str {
     next.and_then(next::local_path).unwrap_or(next::HOME)
-}
-
-fn session_error(error: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(format!("session store: {error}"))
 }
 
 fn refused(app: &AppState, page: Page, email: &str, next: &str, refusal: &Refusal) -> Response {
