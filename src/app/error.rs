@@ -27,12 +27,14 @@ pub enum AppError {
     /// Return `413 Content Too Large`: a request body over the limit, in bytes.
     #[error("The form is larger than {0} bytes.")]
     TooLarge(usize),
-    /// Return `500 Internal Server Error`. The message is logged, never shown: it can hold
-    /// details of the database.
+    /// Return `503 Service Unavailable` with `Retry-After` when the database cannot be
+    /// reached (no connection to be had, an I/O error), else `500 Internal Server Error`.
+    /// The message is logged, never shown: it can hold details of the database.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// Return `500 Internal Server Error`: the session store (the database) failed, or a
-    /// session's data has the wrong shape. Logged, never shown.
+    /// Return `503 Service Unavailable` with `Retry-After` when the session store (the
+    /// database) failed, so no session can be checked; `500` when a session's data has the
+    /// wrong shape. Logged, never shown.
     #[error("session store: {0}")]
     Session(#[from] tower_sessions::session::Error),
     /// Return `500 Internal Server Error`; logged, never shown.
@@ -51,14 +53,31 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            error if error.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
     }
 
+    /// Whether the failure is the database being out of reach, which a retry can cure:
+    /// the page says so and the response carries `Retry-After`.
+    fn is_unavailable(&self) -> bool {
+        use tower_sessions::{session, session_store};
+        match self {
+            AppError::Database(error) => database_unavailable(error),
+            AppError::Session(session::Error::Store(session_store::Error::Backend(_))) => true,
+            _ => false,
+        }
+    }
+
     fn message(&self) -> String {
         match self {
+            error if error.is_unavailable() => {
+                tracing::error!(error = %self, "request failed: database unavailable");
+                "The service is briefly unavailable. Please try again in a few seconds."
+                    .to_string()
+            }
             AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 "Something went wrong on our side. Please try again.".to_string()
@@ -92,6 +111,31 @@ impl IntoResponse for AppError {
                 }
             }
         };
-        (status, page).into_response()
+        let mut response = (status, page).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
+        response
+    }
+}
+
+/// `Retry-After` of a `503`, in seconds: long enough for a database restart, short enough
+/// that a reader retrying by hand is not kept waiting.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+/// sqlx errors that mean "no database to talk to right now" rather than a wrong query:
+/// no pooled connection to be had, an I/O error, SQLite's `SQLITE_CANTOPEN` (14, the file is
+/// gone), and PostgreSQL's classes `08` (connection exception) and `57P` (the server is
+/// shutting down or starting; see PostgreSQL's "Errcodes" appendix).
+fn database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+            code == "14" || code.starts_with("08") || code.starts_with("57P")
+        }),
+        _ => false,
     }
 }

@@ -98,9 +98,10 @@ async fn a_missing_table_breaks_its_sections_until_it_returns() {
 }
 
 /// The database file is removed mid-run, then restored from a backup: the server stays up and
-/// every page stays a well-formed 200 (open SQLite connections keep reading the removed
-/// file; a new read connection would fail rather than create an empty database), and after
-/// the restore every page renders fully.
+/// every page stays well-formed. Open SQLite connections keep reading the removed file, so
+/// a page is a 200 (its sections render or show their error views); a new read connection
+/// fails rather than create an empty database, so when the sign-in check needs one the page
+/// is a `503` with `Retry-After`, never a 500. After the restore every page renders fully.
 #[tokio::test]
 async fn a_removed_database_file_does_not_take_the_server_down() {
     let app = start_app("").await;
@@ -117,7 +118,13 @@ async fn a_removed_database_file_does_not_take_the_server_down() {
     }
     assert!(!path.exists());
     for page in ["/dashboard", "/invoices", "/customers"] {
-        rendered(&app, page).await;
+        let rec = app.record(page).await;
+        assert!(rec.body().ends_with("</body></html>"), "{page}: well-formed");
+        match rec.status {
+            200 => {}
+            503 => assert_eq!(rec.header("retry-after"), "5", "{page}"),
+            other => panic!("{page}: {other} while the file is gone"),
+        }
     }
     crate::reliability::assert_serves(&app.url("/bench/s1")).await;
 
@@ -129,4 +136,24 @@ async fn a_removed_database_file_does_not_take_the_server_down() {
             "{page} after the restore:\n{body}"
         );
     }
+}
+
+/// The database is out of reach altogether (its pools closed, as when it is shut down): a
+/// private page cannot check the sign-in, so it answers `503 Service Unavailable` with
+/// `Retry-After` and a message saying to try again — not a 500, not a hang — while the
+/// public landing page still serves.
+#[tokio::test]
+async fn a_database_out_of_reach_is_a_503_with_retry_after() {
+    let app = start_app("").await;
+    app.db.read().close().await;
+    app.db.write().close().await;
+    let rec = app.record("/dashboard").await;
+    assert_eq!(rec.status, 503, "{}", rec.body());
+    assert_eq!(rec.header("retry-after"), "5");
+    assert!(rec.body().contains("try again"), "{}", rec.body());
+    assert!(
+        !rec.body().to_lowercase().contains("pool"),
+        "the database's message stays in the log"
+    );
+    assert_eq!(app.record("/").await.status, 200, "the landing page reads nothing");
 }
