@@ -75,8 +75,7 @@ impl AppError {
         match self {
             error if error.is_unavailable() => {
                 tracing::error!(error = %self, "request failed: database unavailable");
-                "The service is briefly unavailable. Please try again in a few seconds."
-                    .to_string()
+                "The service is briefly unavailable. Please try again in a few seconds.".to_string()
             }
             AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
@@ -133,9 +132,9 @@ const RETRY_AFTER_SECONDS: &str = "5";
 fn database_unavailable(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(database) => database.code().is_some_and(|code| {
-            code == "14" || code.starts_with("08") || code.starts_with("57P")
-        }),
+        sqlx::Error::Database(database) => database
+            .code()
+            .is_some_and(|code| code == "14" || code.starts_with("08") || code.starts_with("57P")),
         _ => false,
     }
 }

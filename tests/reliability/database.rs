@@ -119,7 +119,10 @@ async fn a_removed_database_file_does_not_take_the_server_down() {
     assert!(!path.exists());
     for page in ["/dashboard", "/invoices", "/customers"] {
         let rec = app.record(page).await;
-        assert!(rec.body().ends_with("</body></html>"), "{page}: well-formed");
+        assert!(
+            rec.body().ends_with("</body></html>"),
+            "{page}: well-formed"
+        );
         match rec.status {
             200 => {}
             503 => assert_eq!(rec.header("retry-after"), "5", "{page}"),
@@ -155,5 +158,9 @@ async fn a_database_out_of_reach_is_a_503_with_retry_after() {
         !rec.body().to_lowercase().contains("pool"),
         "the database's message stays in the log"
     );
-    assert_eq!(app.record("/").await.status, 200, "the landing page reads nothing");
+    assert_eq!(
+        app.record("/").await.status,
+        200,
+        "the landing page reads nothing"
+    );
 }
