@@ -202,8 +202,24 @@ async fn signing_out_ends_the_session() {
 /// same time: an unknown email is checked against a decoy hash. Eight alternating attempts
 /// of each (wrong passwords spread over two accounts, under the per-account limit); the
 /// fastest of each kind, the least disturbed by a busy machine, are compared as a ratio.
+/// A whole measurement can still fall on a stretch when the other tests' browsers hold both
+/// cores, so up to three are taken (each on a fresh app, under the per-address limit); a
+/// missing decoy hash makes every one of them fail (ratio about 0.05).
 #[tokio::test]
 async fn wrong_email_and_wrong_password_look_alike() {
+    let mut ratios = Vec::new();
+    for _ in 0..3 {
+        let ratio = sign_in_failure_time_ratio().await;
+        if (0.5..2.0).contains(&ratio) {
+            return;
+        }
+        ratios.push(ratio);
+    }
+    panic!("unknown email / wrong password time ratios {ratios:?}, expected about 1");
+}
+
+/// Unknown email over wrong password, the fastest of eight attempts each.
+async fn sign_in_failure_time_ratio() -> f64 {
     let app = start_app("").await;
     let hash = braid::app::auth::password::hash("another password")
         .await
@@ -244,10 +260,7 @@ async fn wrong_email_and_wrong_password_look_alike() {
     eprintln!(
         "sign-in failures, fastest: unknown email {a:?}, wrong password {b:?} (ratio {ratio:.2})"
     );
-    assert!(
-        (0.5..2.0).contains(&ratio),
-        "unknown email {unknown_email:?} vs wrong password {wrong_password:?}"
-    );
+    ratio
 }
 
 /// Five failures for one account refuse its sign-ins, even with the right password, with

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::routing::get;
 use braid::stream::{Engine, EngineConfig, Page, ResourceError, Shell};
 use futures::StreamExt;
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 use tokio::time::sleep;
 
 use crate::util::{eventually, final_body, record, record_with, start_server};
@@ -434,6 +434,105 @@ async fn sections_inside_table_bodies_use_template_markers() {
         final_body(&raw),
         "<table><tbody><tr><td>row</td></tr></tbody></table>"
     );
+}
+
+/// Where a fallback cannot stand (a `<div>` in a `<tbody>`, which the parser would move
+/// before the table, out of the range), it is sent empty and the log warns, naming the
+/// section; a section directly in `<svg>` comes in a `<template data-braid-for>` inside an
+/// `<svg>`, so its elements get the SVG namespace. Both end as the blocking document.
+#[tokio::test]
+async fn slots_in_restricted_parser_contexts() {
+    let log = CapturedLog::default();
+    let _guard = tracing::subscriber::set_default(log.subscriber());
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move {
+                let late = |html: &'static str| async move {
+                    sleep(ms(30)).await;
+                    Ok::<_, Infallible>(PreEscaped(html.to_string()))
+                };
+                let rows = page
+                    .section(html! { div.skeleton { "…" } }, late("<tr><td>1</td></tr>"))
+                    .name("rows");
+                let bars = page
+                    .section(
+                        PreEscaped("<rect width=\"1\"/>".into()),
+                        late("<rect width=\"2\"/>"),
+                    )
+                    .name("bars");
+                page.render(Shell {
+                    head: html! {},
+                    body: html! { table { tbody { (rows) } } svg { (bars) } },
+                })
+            }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine).await;
+    let raw = record(&server.url("/")).await.body();
+    let key = raw
+        .split("<?start name=\"b0.")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a range named b0.<key>");
+    assert!(
+        raw.contains(&format!("<tbody><?start name=\"b0.{key}\"><?end>")),
+        "no fallback in the tbody: {raw}"
+    );
+    assert!(
+        raw.contains(&format!(
+            "<template data-braid-for=\"b1.{key}\"><svg><rect width=\"2\"/></svg></template>"
+        )),
+        "the svg section is wrapped: {raw}"
+    );
+    let blocking = record(&server.url("/?stream=off")).await.body();
+    assert_eq!(final_body(&raw), crate::util::body_of(&blocking));
+    let log = log.text();
+    assert!(
+        log.contains("section \"rows\" cannot stand in a <tbody>") && log.contains("a <div>"),
+        "the warning names the section and what moves: {log}"
+    );
+    assert!(!log.contains("\"bars\""), "the svg fallback fits: {log}");
+}
+
+/// Log events of the current thread, as text (the test's runtime and server run on it).
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
+        tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .finish()
+    }
+
+    fn text(&self) -> String {
+        let bytes = self.0.lock().map(|bytes| bytes.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut log) = self.0.lock() {
+            log.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
+    type Writer = CapturedLog;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
 
 /// The response headers of DESIGN.md §3, with one nonce shared by the CSP and every script.

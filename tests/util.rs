@@ -163,12 +163,13 @@ pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) ->
 /// What a browser does with the wire format (natively, or through the fallback runtime), on
 /// the document text: each `<template for="bN">X</template><template for="bN-end"></template>`
 /// replaces the `<?start name="bN">…<?end>` range with X and empties the
-/// `<?marker name="bN-end">`. Returns the `<body>` content after every swap, without braid's
-/// `<noscript>` notice.
+/// `<?marker name="bN-end">`; a section in foreign content comes as
+/// `<template data-braid-for="bN"><svg>X</svg></template>` (or `<math>`), and X alone goes
+/// in. Returns the `<body>` content after every swap, without braid's `<noscript>` notice.
 pub fn final_body(document: &str) -> String {
     let mut html = document.to_string();
-    while let Some(start) = html.find("<template for=\"b") {
-        let name_start = start + "<template for=\"".len();
+    while let Some((start, attribute)) = next_chunk(&html) {
+        let name_start = start + "<template ".len() + attribute.len() + "=\"".len();
         let name_end = name_start + html[name_start..].find('"').unwrap();
         let name = html[name_start..name_end].to_string();
         assert!(
@@ -177,12 +178,15 @@ pub fn final_body(document: &str) -> String {
         );
         let content_start = name_end + 2;
         let content_end = content_start + find_matching_template_end(&html[content_start..]);
-        let end_template = format!("</template><template for=\"{name}-end\"></template>");
+        let end_template = format!("</template><template {attribute}=\"{name}-end\"></template>");
         assert!(
             html[content_end..].starts_with(&end_template),
             "chunk {name} is framed"
         );
-        let content = html[content_start..content_end].to_string();
+        let mut content = html[content_start..content_end].to_string();
+        if attribute == "data-braid-for" {
+            content = unwrap_foreign(&content, &name);
+        }
         html.replace_range(start..content_end + end_template.len(), "");
         let open = format!("<?start name=\"{name}\">");
         let from = html
@@ -197,6 +201,31 @@ pub fn final_body(document: &str) -> String {
         html.replace_range(at..at + marker.len(), "");
     }
     body_of(&html)
+}
+
+/// The first chunk's offset and the attribute that names its range.
+fn next_chunk(html: &str) -> Option<(usize, &'static str)> {
+    ["for", "data-braid-for"]
+        .into_iter()
+        .filter_map(|attribute| {
+            let at = html.find(&format!("<template {attribute}=\"b"))?;
+            Some((at, attribute))
+        })
+        .min()
+}
+
+/// A foreign-content chunk's section, without the `<svg>` or `<math>` that wraps it.
+fn unwrap_foreign(content: &str, name: &str) -> String {
+    for wrapper in ["svg", "math"] {
+        let (open, close) = (format!("<{wrapper}>"), format!("</{wrapper}>"));
+        if let Some(inner) = content
+            .strip_prefix(open.as_str())
+            .and_then(|rest| rest.strip_suffix(close.as_str()))
+        {
+            return inner.to_string();
+        }
+    }
+    panic!("chunk {name}: a foreign chunk is wrapped in <svg> or <math>: {content}");
 }
 
 /// The offset of the `<?end>` that closes a range, counting nested `<?start`s.

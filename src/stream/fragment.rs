@@ -87,7 +87,7 @@ fn plain(html: &[u8]) -> bool {
 
 /// The `>` that ends the tag whose attributes start at `from`, skipping quoted attribute
 /// values; `None` if the tag does not end, or has a quote that does not follow `=`.
-fn tag_end(html: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn tag_end(html: &[u8], from: usize) -> Option<usize> {
     let mut last = b' ';
     let mut at = from;
     while at < html.len() {

@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+mod context;
 mod engine;
 mod fragment;
 mod liveness;

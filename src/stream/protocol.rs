@@ -6,32 +6,35 @@ use std::fmt::Write;
 /// The fallback runtime, defined once in the shell's `<head>` in out-of-order mode.
 ///
 /// Browsers that implement the HTML standard's `<template for>` (Chromium 150+) apply each
-/// section themselves while parsing: the script returns at once, and nothing runs per
-/// section. It checks what the parser does (`<?x>` becomes a processing instruction), not
-/// only that `HTMLTemplateElement` has `htmlFor`: a browser can have one without the other.
-/// A range without its `<?end>` is left as it is: the swap never removes nodes outside it. Elsewhere (Firefox, Safari, older Chromium) the parser reads `<?start …>`,
-/// `<?end>` and `<?marker …>` as comments, and the runtime does the same swap: a
-/// `MutationObserver` queues each `<template for>` as the parser inserts it and applies it
-/// once something follows it in the document (its `-end` template), so a template is never
-/// applied half-parsed. See `docs/wire-format.md`.
+/// section themselves while parsing. The runtime checks what the parser does (`<?x>` becomes
+/// a processing instruction), not only that `HTMLTemplateElement` has `htmlFor`: a browser
+/// can have one without the other. There it acts only on sections in foreign content
+/// (`<template data-braid-for>`, see [`write_chunk_start`]), which no browser parses in
+/// place; nothing runs for the others. Elsewhere (Firefox, Safari, older Chromium) the
+/// parser reads `<?start …>`, `<?end>` and `<?marker …>` as comments, and the runtime does
+/// the same swap for every section: a `MutationObserver` queues each template as the parser
+/// inserts it and applies it once something follows it in the document (its `-end`
+/// template), so a template is never applied half-parsed. A range without its `<?end>` is
+/// left as it is: the swap never removes nodes outside it. See `docs/wire-format.md`.
 pub(crate) const FALLBACK_RUNTIME: &str = concat!(
     r#"(function(){var d=document,c=d.createElement("template");c.innerHTML="<?x>";c=c.content;"#,
-    r#"if(c&&c.firstChild&&c.firstChild.nodeType===7&&"htmlFor" in HTMLTemplateElement.prototype)return;"#,
-    r#"var q=[];"#,
-    r#"function find(w){var i=d.createNodeIterator(d.body||d,128),n;"#,
-    r#"while((n=i.nextNode()))if(n.data===w)return n;return null}"#,
-    r#"function swap(t){var f=t.getAttribute("for");t.remove();"#,
+    r#"var o=!!(c&&c.firstChild&&c.firstChild.nodeType===7&&"htmlFor" in HTMLTemplateElement.prototype),q=[];"#,
+    r#"function tag(n){if(n.nodeType!==7)return n.data;var x=n.data.trim();return "?"+n.target+(x?" "+x:"")}"#,
+    r#"function find(w){var i=d.createNodeIterator(d.body||d,192),n;"#,
+    r#"while((n=i.nextNode()))if(tag(n)===w)return n;return null}"#,
+    r#"function swap(t){var u=t.hasAttribute("data-braid-for"),f=t.getAttribute(u?"data-braid-for":"for"),c=t.content,w,g;t.remove();"#,
     r#"if(/-end$/.test(f)){var m=find('?marker name="'+f+'"');if(m)m.remove();return}"#,
     r#"var s=find('?start name="'+f+'"');if(!s)return;"#,
     r#"var p=s.parentNode,e=s.nextSibling,k=0;"#,
-    r#"for(;e;e=e.nextSibling)if(e.nodeType===8){if(e.data.indexOf("?start ")===0)k++;"#,
-    r#"else if(e.data==="?end"){if(!k)break;k--}}"#,
-    r#"if(!e)return;while(s.nextSibling!==e)p.removeChild(s.nextSibling);"#,
-    r#"p.insertBefore(t.content,s);p.removeChild(e);p.removeChild(s);"#,
+    r#"for(;e;e=e.nextSibling)if(e.nodeType===8||e.nodeType===7){g=tag(e);if(g.indexOf("?start ")===0)k++;"#,
+    r#"else if(g==="?end"){if(!k)break;k--}}"#,
+    r#"if(!e)return;if(u){w=c.firstChild;c=d.createDocumentFragment();while(w&&w.firstChild)c.appendChild(w.firstChild)}"#,
+    r#"while(s.nextSibling!==e)p.removeChild(s.nextSibling);"#,
+    r#"p.insertBefore(c,s);p.removeChild(e);p.removeChild(s);"#,
     r#"p.dispatchEvent(new CustomEvent("braid:swap",{bubbles:true,detail:{id:f}}))}"#,
     r#"function run(){while(q.length){if(!q[0].nextSibling&&d.readyState==="loading")return;swap(q.shift())}}"#,
     r#"new MutationObserver(function(r){for(var i=0;i<r.length;i++){var a=r[i].addedNodes;"#,
-    r#"for(var j=0;j<a.length;j++)if(a[j].nodeName==="TEMPLATE"&&a[j].hasAttribute("for"))q.push(a[j])}run()})"#,
+    r#"for(var j=0;j<a.length;j++){var n=a[j];if(n.nodeName==="TEMPLATE"&&(n.hasAttribute("data-braid-for")||!o&&n.hasAttribute("for")))q.push(n)}}run()})"#,
     r#".observe(d,{childList:true,subtree:true});"#,
     r#"d.addEventListener("DOMContentLoaded",run)})();"#
 );
@@ -53,16 +56,38 @@ pub(crate) fn write_placeholder(out: &mut String, id: u32, key: &str, fallback: 
 }
 
 /// Opens one resolved section's chunk: its HTML follows, in a `<template for>`.
-pub(crate) fn write_chunk_start(out: &mut String, id: u32, key: &str) {
-    let _ = write!(out, "<template for=\"b{id}.{key}\">");
+///
+/// A section in foreign content (`foreign` is `Some("svg")` or `Some("math")`) goes in a
+/// `<template data-braid-for>` instead, inside that element, so that the template's parser
+/// gives its elements the SVG or MathML namespace; no browser applies it natively, and the
+/// fallback runtime moves the wrapper's children into the range.
+pub(crate) fn write_chunk_start(out: &mut String, id: u32, key: &str, foreign: Option<&str>) {
+    match foreign {
+        None => {
+            let _ = write!(out, "<template for=\"b{id}.{key}\">");
+        }
+        Some(wrapper) => {
+            let _ = write!(out, "<template data-braid-for=\"b{id}.{key}\"><{wrapper}>");
+        }
+    }
 }
 
 /// Closes a chunk, and fills the section's `-end` marker (see [`write_placeholder`]).
-pub(crate) fn write_chunk_end(out: &mut String, id: u32, key: &str) {
-    let _ = write!(
-        out,
-        "</template><template for=\"b{id}.{key}-end\"></template>"
-    );
+pub(crate) fn write_chunk_end(out: &mut String, id: u32, key: &str, foreign: Option<&str>) {
+    match foreign {
+        None => {
+            let _ = write!(
+                out,
+                "</template><template for=\"b{id}.{key}-end\"></template>"
+            );
+        }
+        Some(wrapper) => {
+            let _ = write!(
+                out,
+                "</{wrapper}></template><template data-braid-for=\"b{id}.{key}-end\"></template>"
+            );
+        }
+    }
 }
 
 /// Ends `<head>` and opens `<body>` when no script is needed.
@@ -186,12 +211,23 @@ mod tests {
             r#"<?start name="b3.k"><i>…</i><?end><?marker name="b3.k-end">"#
         );
         out.clear();
-        write_chunk_start(&mut out, 3, "k");
+        write_chunk_start(&mut out, 3, "k", None);
         out.push_str("<b>x</b>");
-        write_chunk_end(&mut out, 3, "k");
+        write_chunk_end(&mut out, 3, "k", None);
         assert_eq!(
             out,
             r#"<template for="b3.k"><b>x</b></template><template for="b3.k-end"></template>"#
+        );
+        out.clear();
+        write_chunk_start(&mut out, 4, "k", Some("svg"));
+        out.push_str("<rect/>");
+        write_chunk_end(&mut out, 4, "k", Some("svg"));
+        assert_eq!(
+            out,
+            concat!(
+                r#"<template data-braid-for="b4.k"><svg><rect/></svg></template>"#,
+                r#"<template data-braid-for="b4.k-end"></template>"#
+            )
         );
     }
 }

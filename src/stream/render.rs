@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use super::context::{self, Tracker};
 use super::engine::StreamInFlight;
 use super::liveness::HEARTBEAT;
 use super::mode::Mode;
@@ -96,6 +97,8 @@ struct PageStream {
     /// Once the client has closed its sending side: the next heartbeat (see `liveness`).
     heartbeat: Option<Pin<Box<Sleep>>>,
     out: String,
+    /// Out-of-order mode: where the markup written so far leaves the parser (see `context`).
+    tracker: Tracker,
     /// Kept only for `?debug=timeline`.
     timings: Vec<SectionTiming>,
     shell_at: Duration,
@@ -125,6 +128,7 @@ impl PageStream {
             drain: None,
             heartbeat: None,
             out: String::new(),
+            tracker: Tracker::default(),
             timings: Vec::new(),
             shell_at: Duration::ZERO,
             finished: false,
@@ -175,11 +179,20 @@ impl PageStream {
                 self.documents.pop();
                 continue;
             };
-            self.out.push_str(&rest[..range.start]);
+            let before = &rest[..range.start];
+            if out_of_order {
+                self.tracker.feed(before);
+            }
+            self.out.push_str(before);
             *offset += range.end;
             match self.place(id) {
                 Placement::Ready(html) => self.documents.push((html, 0)),
-                Placement::Pending { fallback, waiting } if out_of_order => {
+                Placement::Pending {
+                    fallback,
+                    mut waiting,
+                } if out_of_order => {
+                    waiting.context = self.tracker.context();
+                    let fallback = self.fitting_fallback(id, waiting.context, fallback);
                     protocol::write_placeholder(
                         &mut self.out,
                         id,
@@ -195,6 +208,35 @@ impl PageStream {
             }
         }
         None
+    }
+
+    /// The fallback itself if the parser leaves it where it stands in `context`; else
+    /// nothing, with a warning naming the section (debug builds; a debug-level event in
+    /// release builds, where it would repeat on every request): a fallback the parser moves
+    /// out of its range would stay on screen after the section arrives.
+    fn fitting_fallback(&self, id: u32, context: context::Context, fallback: String) -> String {
+        let Err(moved) = context::fit(context, &fallback) else {
+            return fallback;
+        };
+        let registry = self.page.lock();
+        let section = registry
+            .sections
+            .get(id as usize)
+            .map_or("unnamed", |entry| &*entry.name);
+        let where_ = context.describe();
+        if cfg!(debug_assertions) {
+            tracing::warn!(
+                page = &*self.page.name,
+                section,
+                "the fallback of section {section:?} cannot stand in {where_}: the HTML \
+                 parser would move {moved} out of the section's range, and it would stay \
+                 after the section arrives; sent without a fallback"
+            );
+        } else {
+            tracing::debug!(page = &*self.page.name, section, %moved, context = where_,
+                "fallback cannot stand where its slot is; sent without it");
+        }
+        String::new()
     }
 
     /// Takes section `id` out of the registry for the document.
@@ -258,7 +300,7 @@ impl PageStream {
             if self.poll_drain(cx) {
                 for waiting in self.pending.take().into_iter().flatten() {
                     waiting.handle.abort();
-                    self.write_section_chunk(waiting.id, Outcome::TimedOut);
+                    self.write_section_chunk(waiting.id, waiting.context, Outcome::TimedOut);
                 }
                 continue;
             }
@@ -267,19 +309,25 @@ impl PageStream {
                 None => Poll::Ready(None),
             };
             match settled {
-                Poll::Ready(Some((id, outcome))) => self.write_section_chunk(id, outcome),
+                Poll::Ready(Some((id, context, outcome))) => {
+                    self.write_section_chunk(id, context, outcome);
+                }
                 Poll::Ready(None) | Poll::Pending => return,
             }
         }
         self.finish();
     }
 
-    fn write_section_chunk(&mut self, id: u32, outcome: Outcome) {
+    /// One section's chunk; slots nested in its HTML are placed in `context`, where the
+    /// section itself stands.
+    fn write_section_chunk(&mut self, id: u32, context: context::Context, outcome: Outcome) {
         let html = self.settle(id, outcome);
-        protocol::write_chunk_start(&mut self.out, id, self.page.range_key());
+        let foreign = context.foreign_wrapper();
+        protocol::write_chunk_start(&mut self.out, id, self.page.range_key(), foreign);
+        self.tracker = Tracker::at(context);
         self.documents.push((html, 0));
         self.expand();
-        protocol::write_chunk_end(&mut self.out, id, self.page.range_key());
+        protocol::write_chunk_end(&mut self.out, id, self.page.range_key(), foreign);
     }
 
     /// In-order and blocking: the document in order, pausing at each pending section.
@@ -290,9 +338,9 @@ impl PageStream {
                     self.paused_at = Some(waiting);
                     return; // send what comes before the pause first
                 }
-                let (id, outcome) = if self.poll_drain(cx) {
+                let (id, _, outcome) = if self.poll_drain(cx) {
                     waiting.handle.abort();
-                    (waiting.id, Outcome::TimedOut)
+                    (waiting.id, waiting.context, Outcome::TimedOut)
                 } else {
                     match Pin::new(&mut waiting).poll(cx) {
                         Poll::Ready(settled) => settled,
@@ -428,11 +476,12 @@ impl Drop for PageStream {
     }
 }
 
-/// A placed section's task and its deadline.
+/// A placed section's task, its deadline, and (out of order) where its slot stands.
 struct Waiting {
     id: u32,
     handle: JoinHandle<Outcome>,
     deadline: Pin<Box<Sleep>>,
+    context: context::Context,
 }
 
 impl Waiting {
@@ -441,20 +490,21 @@ impl Waiting {
             id,
             handle,
             deadline: Box::pin(tokio::time::sleep_until(deadline.into())),
+            context: context::Context::Flow,
         }
     }
 }
 
 impl Future for Waiting {
-    type Output = (u32, Outcome);
+    type Output = (u32, context::Context, Outcome);
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Poll::Ready(joined) = Pin::new(&mut self.handle).poll(cx) {
-            return Poll::Ready((self.id, joined.unwrap_or_else(cancelled)));
+            return Poll::Ready((self.id, self.context, joined.unwrap_or_else(cancelled)));
         }
         if self.deadline.as_mut().poll(cx).is_ready() {
             self.handle.abort();
-            return Poll::Ready((self.id, Outcome::TimedOut));
+            return Poll::Ready((self.id, self.context, Outcome::TimedOut));
         }
         Poll::Pending
     }

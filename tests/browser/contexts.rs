@@ -1,11 +1,9 @@
-//! The context suite of issue 9 §2, for the parser contexts where a streamed section already
-//! lands exactly as in blocking mode: a section (and its fallback) directly inside a table
-//! body, a row, a cell, a `<select>`, a list, a paragraph, a definition list. In each browser
-//! engine the final `<main>` (tags, text and namespaces) equals the `?stream=off` one.
-//!
-//! Not yet here, and known to differ: a section directly inside `<svg>` (template content
-//! is parsed as HTML), and a fallback the parser moves out of its place (a `<div>` in a
-//! `<tbody>` or in a `<p>`).
+//! The context suite of issue 9 §2: a section (and its fallback) directly inside each parser
+//! context where the HTML parser moves or re-namespaces nodes: a table, its body, a row, a
+//! cell, a column group, a `<select>`, a list, a paragraph, a definition list, `<svg>`,
+//! `<math>`, an SVG `<foreignObject>`; and fallbacks that cannot stand where they are (a
+//! `<div>` in a `<tbody>` or in a `<p>`, text in a row), which braid sends empty. In each
+//! browser engine the final `<main>` (tags, text and namespaces) equals the `?stream=off` one.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -68,6 +66,60 @@ pub const CONTEXTS: &[Context] = &[
         fallback: "<dt>…</dt>",
         section: "<dt>term</dt><dd>definition</dd>",
     },
+    Context {
+        name: "table",
+        around: "<table><caption>c</caption>{}</table>",
+        fallback: "<tbody><tr><td>…</td></tr></tbody>",
+        section: "<thead><tr><th>h</th></tr></thead><tbody><tr><td>1</td></tr></tbody>",
+    },
+    Context {
+        name: "column group",
+        around: "<table><colgroup>{}</colgroup><tbody><tr><td>1</td><td>2</td></tr></tbody></table>",
+        fallback: "<col>",
+        section: "<col span=\"2\">",
+    },
+    Context {
+        name: "svg",
+        around: "<svg viewBox=\"0 0 10 10\" width=\"10\" height=\"10\">{}</svg>",
+        fallback: "<rect width=\"10\" height=\"2\"/>",
+        section: "<rect width=\"4\" height=\"4\"/><g><circle r=\"2\"/><text>t</text></g>",
+    },
+    Context {
+        name: "svg group",
+        around: "<svg viewBox=\"0 0 10 10\"><g class=\"bars\">{}</g></svg>",
+        fallback: "",
+        section: "<rect width=\"4\" height=\"4\"/>",
+    },
+    Context {
+        name: "math",
+        around: "<p><math>{}</math></p>",
+        fallback: "<mi>…</mi>",
+        section: "<mi>x</mi><mo>+</mo><mn>1</mn>",
+    },
+    Context {
+        name: "svg foreignObject",
+        around: "<svg viewBox=\"0 0 10 10\"><foreignObject width=\"10\" height=\"10\">{}</foreignObject></svg>",
+        fallback: "<div>…</div>",
+        section: "<p>html <b>inside</b></p>",
+    },
+    Context {
+        name: "div fallback in a table body",
+        around: "<table><tbody>{}</tbody></table>",
+        fallback: "<div class=\"skeleton\">…</div>",
+        section: "<tr><td>1</td></tr><tr><td>2</td></tr>",
+    },
+    Context {
+        name: "div fallback in a paragraph",
+        around: "<p>before {} after</p>",
+        fallback: "<div class=\"skeleton\">…</div>",
+        section: "<em>middle</em>",
+    },
+    Context {
+        name: "text fallback in a row",
+        around: "<table><tbody><tr>{}</tr></tbody></table>",
+        fallback: "loading…",
+        section: "<td>1</td>",
+    },
 ];
 
 /// `/context/{n}`: context `n` with its section 100 ms late.
@@ -90,11 +142,26 @@ fn context_page(page: Page, context: &'static Context) -> Response {
         .split_once("{}")
         .unwrap_or((context.around, ""));
     let body: Markup = html! { main { (PreEscaped(before)) (slot) (PreEscaped(after)) } };
-    page.render(Shell {
-        head: html! { title { "context" } },
-        body,
-    })
+    let head = html! {
+        title { "context" }
+        script nonce=(page.nonce()) { (PreEscaped(COLLECT_PROBLEMS)) }
+    };
+    page.render(Shell { head, body })
 }
+
+/// Runs before braid's fallback runtime (the page's head comes first) and collects, in
+/// `window.__problems`, every error event, `console.error` and CSP violation of the page:
+/// WebDriver classic cannot read a browser's console.
+const COLLECT_PROBLEMS: &str = "window.__problems = [];\
+    document.addEventListener('securitypolicyviolation', e =>\
+        window.__problems.push('csp: ' + e.violatedDirective + ' ' + e.blockedURI));\
+    window.addEventListener('error', e => window.__problems.push('error: ' + e.message));\
+    const braidConsoleError = console.error;\
+    console.error = (...args) => {\
+        window.__problems.push('console: ' + args.join(' ')); braidConsoleError(...args); };";
+
+/// What [`COLLECT_PROBLEMS`] collected: a JSON array, empty when all went well.
+pub const PROBLEMS: &str = "window.__problems";
 
 /// The final `<main>` as a browser holds it: every node's name, namespace and text.
 pub const FINAL_TREE: &str = "(() => { \
