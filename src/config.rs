@@ -1,13 +1,13 @@
 //! Settings from command-line flags and the environment (one clap struct per command).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::DemoLatency;
 use crate::app::auth::users::DemoUser;
+use crate::db::DatabaseUrl;
 
 /// Where `braid serve`, `braid db` and `braid user` keep the SQLite database by default.
 pub const DEFAULT_DATABASE: &str = "data/braid.sqlite3";
@@ -53,9 +53,11 @@ pub struct ServeConfig {
     #[arg(long, env = "BRAID_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
-    /// SQLite database file; created, migrated and seeded on first start.
+    /// SQLite database file (created, migrated and seeded on first start), or a
+    /// `postgres://USER:PASSWORD@HOST:PORT/NAME` URL for a PostgreSQL server that several
+    /// instances share (migrated and seeded on first start too).
     #[arg(long, env = "BRAID_DATABASE", default_value = DEFAULT_DATABASE)]
-    pub database: PathBuf,
+    pub database: DatabaseUrl,
 
     /// The account a database without users gets: `EMAIL:PASSWORD`, or `none`. Add real
     /// users with `braid user add`.

@@ -8,6 +8,7 @@ use braid::db::{Db, SeedSize};
 use braid::stream::Engine;
 use tempfile::TempDir;
 
+use crate::util::SqliteOfDb;
 use crate::util::{
     Recording, TestServer, body_of, final_body, hidden_field, no_redirects, record_with, sign_in,
     start_server,
@@ -30,7 +31,7 @@ pub async fn start_app(latency: &str) -> TestApp {
         invoices: 600,
         seed: 7,
     };
-    let db = Db::open(&dir.path().join("app.sqlite3"), size)
+    let db = Db::open(&dir.path().join("app.sqlite3").into(), size)
         .await
         .expect("db");
     let demo = DEFAULT_DEMO_USER.parse().expect("demo user");

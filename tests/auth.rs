@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use crate::app::{TestApp, start_app};
+use crate::util::SqliteOfDb;
 use crate::util::{DEMO_EMAIL, DEMO_PASSWORD, no_redirects, record, session_cookie, sign_in_as};
 
 /// The status of `GET url` with `cookie`, redirects not followed.

@@ -13,6 +13,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::util::SqliteOfDb;
 use braid::db::{self, Customer, CustomerSummary, Db, DbError, InvoiceStatus, MonthRevenue};
 use braid::db::{SeedSize, seed::reseed};
 use tempfile::TempDir;
@@ -27,7 +28,9 @@ fn temp_path() -> (TempDir, PathBuf) {
 /// An empty, migrated database.
 async fn empty_db() -> (TempDir, Db) {
     let (dir, path) = temp_path();
-    let db = Db::open_without_seed(&path).await.expect("open");
+    let db = Db::open_without_seed(&path.clone().into())
+        .await
+        .expect("open");
     (dir, db)
 }
 
@@ -91,12 +94,14 @@ fn month(month: &str, revenue_cents: i64) -> MonthRevenue {
 #[tokio::test]
 async fn migrations_apply_to_an_empty_file() {
     let (_dir, path) = temp_path();
-    let db = Db::open_without_seed(&path).await.expect("first open");
+    let db = Db::open_without_seed(&path.clone().into())
+        .await
+        .expect("first open");
     let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations")
         .fetch_one(db.read())
         .await
         .expect("migrations table");
-    let files = std::fs::read_dir("migrations")
+    let files = std::fs::read_dir("migrations/sqlite")
         .expect("migrations dir")
         .filter(|entry| {
             entry
@@ -121,7 +126,9 @@ async fn migrations_apply_to_an_empty_file() {
     assert_eq!(db::invoice_pages(&db, "", 10).await.ok(), Some(1));
     db.close().await;
 
-    let again = Db::open_without_seed(&path).await.expect("second open");
+    let again = Db::open_without_seed(&path.clone().into())
+        .await
+        .expect("second open");
     assert_eq!(db::customer_count(&again).await.ok(), Some(0));
 }
 
@@ -139,7 +146,7 @@ async fn read_pool_refuses_writes() {
 async fn open_errors_name_the_path() {
     let dir = tempfile::tempdir().expect("temp dir");
     // A directory where the file should be.
-    let error = Db::open_without_seed(dir.path())
+    let error = Db::open_without_seed(&dir.path().into())
         .await
         .expect_err("a directory");
     assert!(matches!(error, DbError::Open { .. }), "{error:?}");
@@ -536,7 +543,9 @@ async fn dump(
 
 async fn seeded(size: SeedSize) -> (TempDir, Db) {
     let (dir, path) = temp_path();
-    let db = Db::open(&path, size).await.expect("open and seed");
+    let db = Db::open(&path.clone().into(), size)
+        .await
+        .expect("open and seed");
     (dir, db)
 }
 
@@ -619,7 +628,9 @@ async fn seeded_data_is_plausible_and_consistent() {
 #[tokio::test]
 async fn open_seeds_only_once() {
     let (_dir, path) = temp_path();
-    let db = Db::open(&path, SMALL).await.expect("first open");
+    let db = Db::open(&path.clone().into(), SMALL)
+        .await
+        .expect("first open");
     let before = dump(&db).await;
     db.close().await;
 
@@ -628,7 +639,9 @@ async fn open_seeds_only_once() {
         invoices: 10,
         seed: 7,
     };
-    let db = Db::open(&path, bigger).await.expect("second open");
+    let db = Db::open(&path.clone().into(), bigger)
+        .await
+        .expect("second open");
     assert_eq!(dump(&db).await, before);
 }
 
@@ -686,7 +699,9 @@ async fn bench_one_million_invoices() {
         seed: 1,
     };
     let started = Instant::now();
-    let db = Db::open(&path, size).await.expect("open and seed");
+    let db = Db::open(&path.clone().into(), size)
+        .await
+        .expect("open and seed");
     let seeding = started.elapsed();
     let file_mb = std::fs::metadata(&path)
         .map(|m| m.len() / 1_000_000)

@@ -361,3 +361,28 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
     let end = start + html[start..].find('"')?;
     Some(html[start..end].to_string())
 }
+
+/// SQLite's pools and file of a [`braid::db::Db`] opened on SQLite, for tests that reach
+/// into SQLite itself (a held lock, a renamed table, a removed file). Panics on PostgreSQL.
+pub trait SqliteOfDb {
+    fn read(&self) -> &sqlx::SqlitePool;
+    fn write(&self) -> &sqlx::SqlitePool;
+    fn path(&self) -> &std::path::Path;
+}
+
+impl SqliteOfDb for braid::db::Db {
+    fn read(&self) -> &sqlx::SqlitePool {
+        self.sqlite().expect("a SQLite database").read()
+    }
+
+    fn write(&self) -> &sqlx::SqlitePool {
+        self.sqlite().expect("a SQLite database").write()
+    }
+
+    fn path(&self) -> &std::path::Path {
+        match self.location() {
+            braid::db::DatabaseUrl::Sqlite(path) => path,
+            braid::db::DatabaseUrl::Postgres(_) => panic!("a SQLite database"),
+        }
+    }
+}

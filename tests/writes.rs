@@ -6,6 +6,7 @@ use braid::db::{self, InvoiceStatus};
 use rand::{Rng, SeedableRng};
 
 use crate::app::{Posted, TestApp, start_app};
+use crate::util::SqliteOfDb;
 use crate::util::{final_body, hidden_field};
 
 /// A write that succeeded: `303` to the invoices page.

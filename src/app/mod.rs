@@ -12,12 +12,10 @@ mod latency;
 pub mod pages;
 mod routes;
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use axum::extract::FromRef;
 
-use crate::db::{Db, SeedSize};
+use crate::db::{DatabaseUrl, Db, SeedSize};
 use crate::stream::Engine;
 use auth::Auth;
 use auth::users::DemoUser;
@@ -42,7 +40,7 @@ pub struct AppState {
 #[derive(Debug, Clone)]
 pub struct AppSettings {
     /// The SQLite file; created, migrated and seeded if new.
-    pub database: PathBuf,
+    pub database: DatabaseUrl,
     /// Demo data for a database without customers.
     pub seed: SeedSize,
     pub latency: DemoLatency,
@@ -63,11 +61,11 @@ impl AppState {
         let database = &settings.database;
         let db = Db::open(database, settings.seed)
             .await
-            .with_context(|| format!("opening {}", database.display()))?;
+            .with_context(|| format!("opening {database}"))?;
         let demo_active = auth::users::ensure_demo_user(&db, &settings.demo_user)
             .await
-            .with_context(|| format!("adding the demo user to {}", database.display()))?;
-        tracing::info!(database = %database.display(), "database ready");
+            .with_context(|| format!("adding the demo user to {database}"))?;
+        tracing::info!(%database, "database ready");
         let auth = Auth::new(settings.secure_cookies, settings.behind_proxy)
             .await?
             .show_demo_account(&settings.demo_user, demo_active);

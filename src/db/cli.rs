@@ -5,23 +5,22 @@
 //! braid db seed --customers 500 --invoices 1000000 --seed 7 --reset
 //! ```
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::Db;
 use super::seed::{self, SeedSize};
+use super::{DatabaseUrl, Db};
 
 /// Arguments of `braid db`.
 #[derive(Debug, clap::Args)]
 pub struct DbArgs {
-    /// SQLite database file; created, with its directory, if missing.
+    /// SQLite database file (created, with its directory, if missing) or `postgres://` URL.
     #[arg(
         long,
         env = "BRAID_DATABASE",
         default_value = crate::config::DEFAULT_DATABASE,
         global = true
     )]
-    pub database: PathBuf,
+    pub database: DatabaseUrl,
 
     #[command(subcommand)]
     pub command: DbCommand,
@@ -65,11 +64,7 @@ pub async fn run(args: DbArgs) -> anyhow::Result<()> {
     let db = Db::open_without_seed(&path).await?;
     match args.command {
         DbCommand::Migrate => {
-            println!(
-                "{}: migrated in {}",
-                path.display(),
-                seconds(started.elapsed())
-            );
+            println!("{}: migrated in {}", path, seconds(started.elapsed()));
         }
         DbCommand::Seed(seed_args) => {
             let size = SeedSize {
@@ -84,7 +79,7 @@ pub async fn run(args: DbArgs) -> anyhow::Result<()> {
             }
             println!(
                 "{}: {}seeded {} customers and {} invoices (seed {}) in {}",
-                path.display(),
+                path,
                 if seed_args.reset { "reset and " } else { "" },
                 size.customers,
                 size.invoices,

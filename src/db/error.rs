@@ -1,10 +1,12 @@
-//! Errors of opening, migrating and seeding a database; each names the file.
+//! Errors of opening, migrating and seeding a database; each names the database.
 //!
 //! Queries return plain `sqlx::Error`: the app logs them and shows a section's error view,
-//! and the path adds nothing there. Opening and seeding happen once, at start or from the
-//! command line, where "which file?" is the first question.
+//! and the location adds nothing there. Opening and seeding happen once, at start or from
+//! the command line, where "which database?" is the first question.
 
 use std::path::PathBuf;
+
+use super::location::DatabaseUrl;
 
 /// Why a database could not be opened, migrated or seeded.
 #[derive(Debug, thiserror::Error)]
@@ -16,30 +18,39 @@ pub enum DbError {
         source: std::io::Error,
     },
 
-    /// SQLite could not open or create the file (permissions, not a database, locked).
-    #[error("cannot open SQLite database {}: {source}", path.display())]
-    Open { path: PathBuf, source: sqlx::Error },
+    /// The database could not be opened: SQLite could not open or create the file
+    /// (permissions, not a database, locked); PostgreSQL refused or could not be reached.
+    #[error("cannot open database {location}: {source}")]
+    Open {
+        location: DatabaseUrl,
+        source: sqlx::Error,
+    },
 
-    /// A migration failed, or the file was migrated by a different build of the schema.
-    #[error("cannot migrate SQLite database {}: {source}", path.display())]
+    /// A migration failed, or the database was migrated by a different build of the schema.
+    #[error("cannot migrate database {location}: {source}")]
     Migrate {
-        path: PathBuf,
+        location: DatabaseUrl,
         source: sqlx::migrate::MigrateError,
     },
 
     /// Seeding would mix demo data into existing rows.
     #[error(
-        "{} already holds {customers} customers; seed an empty database or reset it first \
-         (`braid db seed --reset`)",
-        path.display()
+        "{location} already holds {customers} customers; seed an empty database or reset it \
+         first (`braid db seed --reset`)"
     )]
-    NotEmpty { path: PathBuf, customers: i64 },
+    NotEmpty {
+        location: DatabaseUrl,
+        customers: i64,
+    },
 
     /// Invoices need customers to belong to.
     #[error("cannot seed {invoices} invoices without customers (use --customers 1 or more)")]
     NoCustomers { invoices: u32 },
 
     /// A statement failed while seeding or resetting.
-    #[error("cannot seed SQLite database {}: {source}", path.display())]
-    Seed { path: PathBuf, source: sqlx::Error },
+    #[error("cannot seed database {location}: {source}")]
+    Seed {
+        location: DatabaseUrl,
+        source: sqlx::Error,
+    },
 }

@@ -1,11 +1,16 @@
-//! SQLite through sqlx: the [`Db`] handle, migrations, the seed generator and every query.
+//! SQLite or PostgreSQL through sqlx: the [`Db`] handle, migrations, the seed generator and
+//! every query.
 //!
 //! The app calls the functions re-exported here and never writes SQL itself. Each query is a
-//! function named for what it returns (`latest_invoices`, `customer_count`), takes `&Db` and
-//! reads from the read pool; the SQL is a static string, so user input only ever reaches
-//! SQLite as a bound parameter.
+//! function named for what it returns (`latest_invoices`, `customer_count`) and takes `&Db`;
+//! it holds one static statement per backend (one when the SQL is portable) and runs the
+//! one its [`Backend`] needs (`on_read!`, `on_write!`, `in_transaction!` in `pool.rs`), so
+//! user input only ever reaches the database as a bound parameter.
 //!
-//! - [`Db`] (`pool.rs`): a read pool plus a single-connection write pool, migrations on open.
+//! - [`DatabaseUrl`] (`location.rs`): what `--database` names, a SQLite file or a
+//!   `postgres://` URL; anything else is refused.
+//! - [`Db`] (`pool.rs`): SQLite's read pool plus single-connection write pool, or one
+//!   PostgreSQL pool; migrations on open (`migrations/sqlite/`, `migrations/postgres/`).
 //! - `queries/`: the dashboard's totals and chart, invoice search and pages, customers,
 //!   users and failed sign-ins.
 //! - [`writes`]: invoices created, edited and deleted; users; failed sign-ins recorded.
@@ -16,6 +21,7 @@
 
 pub mod cli;
 mod error;
+mod location;
 mod models;
 mod pool;
 mod queries;
@@ -24,10 +30,12 @@ pub mod sessions;
 pub mod writes;
 
 pub use error::DbError;
+pub use location::{DatabaseUrl, DatabaseUrlError};
 pub use models::{
     Customer, CustomerChoice, CustomerSummary, InvoiceRow, InvoiceStatus, MonthRevenue, User,
 };
-pub use pool::Db;
+pub use pool::{Backend, Db, STATEMENT_TIMEOUT, SqliteDb};
+pub(crate) use pool::{Dialect, in_transaction, on_read, on_write};
 pub use queries::{
     MAX_ROWS, MAX_SEARCH_CHARS, customer_by_id, customer_choices, customer_count,
     customers_with_totals, invoice_by_id, invoice_count, invoice_pages, invoices_of_customer,

@@ -9,14 +9,15 @@
 //! (a backup, a dump) yields no cookie that signs anyone in.
 
 use async_trait::async_trait;
+use futures::TryFutureExt;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store;
 
-use super::Db;
 use super::writes::unix_now;
+use super::{Db, on_read, on_write};
 
 /// The session key that [`SqlSessionStore`] copies into the `user_id` column, so that
 /// deleting a user deletes their sessions. The app stores the signed-in user's id under it.
@@ -40,28 +41,32 @@ impl SqlSessionStore {
         let statement = if insert_only {
             r#"
             insert into sessions (id_hash, data, expires_at, user_id)
-            values (?1, ?2, ?3, ?4)
+            values ($1, $2, $3, $4)
             on conflict (id_hash) do nothing
             "#
         } else {
             r#"
             insert into sessions (id_hash, data, expires_at, user_id)
-            values (?1, ?2, ?3, ?4)
+            values ($1, $2, $3, $4)
             on conflict (id_hash) do update set
                 data = excluded.data,
                 expires_at = excluded.expires_at,
                 user_id = excluded.user_id
             "#
         };
-        let written = sqlx::query(statement)
-            .bind(id_hash(&record.id))
-            .bind(data)
-            .bind(record.expiry_date.unix_timestamp())
-            .bind(user_id)
-            .execute(self.db.write())
-            .await
-            .map_err(backend)?;
-        Ok(written.rows_affected() == 1)
+        let id_hash = id_hash(&record.id);
+        let expires_at = record.expiry_date.unix_timestamp();
+        let written = on_write!(self.db, statement, |sql, pool| {
+            sqlx::query(sql)
+                .bind(&id_hash)
+                .bind(&data)
+                .bind(expires_at)
+                .bind(user_id)
+                .execute(pool)
+                .map_ok(|done| done.rows_affected())
+        })
+        .map_err(backend)?;
+        Ok(written == 1)
     }
 }
 
@@ -70,11 +75,13 @@ impl SessionStore for SqlSessionStore {
     /// Inserts a new session, drawing a new ID on the (2^-128) chance of a collision, and
     /// deletes expired sessions: sign-ins are rare enough to pay for the cleanup.
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        sqlx::query("delete from sessions where expires_at < ?1")
-            .bind(unix_now())
-            .execute(self.db.write())
-            .await
-            .map_err(backend)?;
+        let now = unix_now();
+        on_write!(
+            self.db,
+            "delete from sessions where expires_at < $1",
+            |sql, pool| { sqlx::query(sql).bind(now).execute(pool).map_ok(drop) }
+        )
+        .map_err(backend)?;
         while !self.upsert(record, true).await? {
             record.id = Id::default();
         }
@@ -86,17 +93,13 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            r#"
-            select data, expires_at
-            from sessions
-            where id_hash = ?1 and expires_at > ?2
-            "#,
-        )
-        .bind(id_hash(id))
-        .bind(unix_now())
-        .fetch_optional(self.db.read())
-        .await
+        let (id_hash, now) = (id_hash(id), unix_now());
+        let row: Option<(String, i64)> = on_read!(self.db, LOAD, |sql, pool| {
+            sqlx::query_as(sql)
+                .bind(&id_hash)
+                .bind(now)
+                .fetch_optional(pool)
+        })
         .map_err(backend)?;
         let Some((data, expires_at)) = row else {
             return Ok(None);
@@ -113,14 +116,23 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query("delete from sessions where id_hash = ?1")
-            .bind(id_hash(id))
-            .execute(self.db.write())
-            .await
-            .map_err(backend)?;
+        let id_hash = id_hash(id);
+        on_write!(
+            self.db,
+            "delete from sessions where id_hash = $1",
+            |sql, pool| { sqlx::query(sql).bind(&id_hash).execute(pool).map_ok(drop) }
+        )
+        .map_err(backend)?;
         Ok(())
     }
 }
+
+/// A live session by its ID's hash: a primary-key lookup.
+const LOAD: &str = r#"
+    select data, expires_at
+    from sessions
+    where id_hash = $1 and expires_at > $2
+"#;
 
 /// The stored form of a session ID: SHA-256 of its cookie text, in hex.
 fn id_hash(id: &Id) -> String {

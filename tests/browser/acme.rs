@@ -58,6 +58,14 @@ async fn invoices_are_written_in_a_browser_without_javascript() {
         .await
         .expect("Emulation.setScriptExecutionDisabled");
     tab.sign_in(&app.url("")).await;
+    // The streamed dashboard sends a browser without JavaScript on to its in-order version
+    // (`<noscript>` refresh); opening the next page before that lands would race with it.
+    assert!(
+        tab.wait_for("location.search.includes('stream=in-order')", secs(10))
+            .await,
+        "the no-JavaScript refresh to the in-order dashboard"
+    );
+    tab.wait_complete().await;
     create_edit_delete(&tab, &app, false).await;
     // Where a browser without JavaScript ends up anyway (the streamed page sends it there at
     // once, too fast for `open` to see it committed).

@@ -5,6 +5,7 @@ use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
 use crate::app::{TestApp, start_app};
+use crate::util::SqliteOfDb;
 use crate::util::final_body;
 
 /// The body after every swap of a 200 page at `path`, as the signed-in demo user.

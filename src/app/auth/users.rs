@@ -1,9 +1,9 @@
 //! Users: the demo user a new database gets, and `braid user add` and `braid user remove`
 //! for real deployments.
 
+use crate::db::DatabaseUrl;
 use std::fmt;
 use std::io::{BufRead, IsTerminal};
-use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
@@ -112,9 +112,9 @@ fn plausible_email(email: &str) -> bool {
 /// Arguments of `braid user`.
 #[derive(Debug, clap::Args)]
 pub struct UserArgs {
-    /// SQLite database file; created and migrated if missing.
+    /// SQLite database file (created and migrated if missing) or `postgres://` URL.
     #[arg(long, env = "BRAID_DATABASE", default_value = crate::config::DEFAULT_DATABASE, global = true)]
-    pub database: PathBuf,
+    pub database: DatabaseUrl,
 
     #[command(subcommand)]
     pub command: UserCommand,
@@ -152,7 +152,7 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
     }
 }
 
-async fn add(database: &Path, email: &str, name: &str) -> anyhow::Result<()> {
+async fn add(database: &DatabaseUrl, email: &str, name: &str) -> anyhow::Result<()> {
     let email = email.trim();
     if !plausible_email(email) {
         bail!("{email:?} is not an email address (name@domain)");
@@ -168,25 +168,20 @@ async fn add(database: &Path, email: &str, name: &str) -> anyhow::Result<()> {
     let db = Db::open_without_seed(database).await?;
     let hash = password::hash(&password).await?;
     let id = db::writes::insert_user(&db, email, name, &hash).await?;
-    println!("{}: added user {id} <{email}>", database.display());
+    println!("{database}: added user {id} <{email}>");
     db.close().await;
     Ok(())
 }
 
-async fn remove(database: &Path, email: &str) -> anyhow::Result<()> {
+async fn remove(database: &DatabaseUrl, email: &str) -> anyhow::Result<()> {
     let db = Db::open_without_seed(database).await?;
     let removed = db::writes::delete_user(&db, email).await?;
     db.close().await;
     if !removed {
-        bail!(
-            "{}: no user has the email {:?}",
-            database.display(),
-            email.trim()
-        );
+        bail!("{database}: no user has the email {:?}", email.trim());
     }
     println!(
-        "{}: removed <{}> and ended their sessions",
-        database.display(),
+        "{database}: removed <{}> and ended their sessions",
         email.trim()
     );
     Ok(())

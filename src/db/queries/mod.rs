@@ -15,7 +15,7 @@ pub use customers::{customer_by_id, customer_choices, customers_with_totals};
 pub use dashboard::{
     customer_count, invoice_count, monthly_revenue, total_collected_cents, total_pending_cents,
 };
-pub(crate) use invoices::fetch_invoice;
+pub(crate) use invoices::{INVOICE_BY_ID_POSTGRES, INVOICE_BY_ID_SQLITE};
 pub use invoices::{
     invoice_by_id, invoice_pages, invoices_of_customer, latest_invoices, search_invoices,
 };
@@ -25,7 +25,7 @@ pub use users::{user_by_email, user_count};
 /// Most rows one call returns; larger limits and page sizes are cut to this.
 pub const MAX_ROWS: u32 = 500;
 
-/// A `limit` for SQLite: at least 1, at most [`MAX_ROWS`].
+/// A `limit`: at least 1, at most [`MAX_ROWS`].
 fn row_limit(requested: u32) -> i64 {
     i64::from(requested.clamp(1, MAX_ROWS))
 }

@@ -1,11 +1,11 @@
 //! Creating, updating and deleting invoices, each safe against the same form sent twice
 //! and against two people editing the same invoice.
 
-use sqlx::SqliteConnection;
+use futures::TryFutureExt;
 
 use super::unix_now;
-use crate::db::queries::fetch_invoice;
-use crate::db::{Db, InvoiceRow, InvoiceStatus};
+use crate::db::queries::{INVOICE_BY_ID_POSTGRES, INVOICE_BY_ID_SQLITE};
+use crate::db::{Db, InvoiceRow, InvoiceStatus, in_transaction, on_write};
 
 /// How long a create form's key is remembered: a retry later than this creates a second
 /// invoice. A week covers any real retry, and the table stays small.
@@ -66,108 +66,137 @@ pub enum DeleteOutcome {
     NotFound,
 }
 
-/// Creates an invoice from `draft`, dated today, unless the form keyed `form_key` was
+/// Creates an invoice from `draft`, dated today (UTC), unless the form keyed `form_key` was
 /// already submitted.
 ///
-/// The key check, the insert and the key's record are one transaction: two submissions of
-/// one form, however close together, create one invoice.
+/// The key is recorded first, in the same transaction as the invoice: a second submission
+/// of one form, however close, on any instance, finds the key (PostgreSQL makes it wait for
+/// the first one's transaction) and creates nothing.
 pub async fn create_invoice(
     db: &Db,
     draft: InvoiceDraft,
     form_key: &str,
 ) -> Result<CreateOutcome, sqlx::Error> {
-    let mut tx = db.write().begin_with("begin immediate").await?;
-    let earlier: Option<Option<i64>> =
-        sqlx::query_scalar("select invoice_id from form_submissions where key = ?1")
-            .bind(form_key)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some(invoice) = earlier {
-        return Ok(CreateOutcome::AlreadySubmitted(invoice));
-    }
-    if !customer_exists(&mut tx, draft.customer_id).await? {
-        return Ok(CreateOutcome::UnknownCustomer);
-    }
-    let id: i64 = sqlx::query_scalar(
-        r#"
-        insert into invoices (customer_id, amount_cents, status, date)
-        values (?1, ?2, ?3, date('now'))
-        returning id
-        "#,
-    )
-    .bind(draft.customer_id)
-    .bind(draft.amount_cents)
-    .bind(draft.status)
-    .fetch_one(&mut *tx)
-    .await?;
     let now = unix_now();
-    sqlx::query(
-        r#"
-        insert into form_submissions (key, invoice_id, created_at)
-        values (?1, ?2, ?3)
-        "#,
-    )
-    .bind(form_key)
-    .bind(id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("delete from form_submissions where created_at < ?1")
-        .bind(now - FORM_KEY_LIFETIME_SECS)
+    in_transaction!(db, |tx, dialect| {
+        let recorded = sqlx::query(
+            r#"
+            insert into form_submissions (key, invoice_id, created_at)
+            values ($1, null, $2)
+            on conflict (key) do nothing
+            "#,
+        )
+        .bind(form_key)
+        .bind(now)
         .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if recorded == 0 {
+            let earlier: Option<i64> =
+                sqlx::query_scalar("select invoice_id from form_submissions where key = $1")
+                    .bind(form_key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            return Ok(CreateOutcome::AlreadySubmitted(earlier));
+        }
+        let customer_exists: bool = sqlx::query_scalar(CUSTOMER_EXISTS)
+            .bind(draft.customer_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !customer_exists {
+            return Ok(CreateOutcome::UnknownCustomer);
+        }
+        let id: i64 = sqlx::query_scalar(dialect.pick(
+            r#"
+            insert into invoices (customer_id, amount_cents, status, date)
+            values ($1, $2, $3, date('now'))
+            returning id
+            "#,
+            r#"
+            insert into invoices (customer_id, amount_cents, status, date)
+            values ($1, $2, $3, (now() at time zone 'utc')::date)
+            returning id
+            "#,
+        ))
+        .bind(draft.customer_id)
+        .bind(draft.amount_cents)
+        .bind(draft.status)
+        .fetch_one(&mut *tx)
         .await?;
-    tx.commit().await?;
-    Ok(CreateOutcome::Created(id))
+        sqlx::query("update form_submissions set invoice_id = $2 where key = $1")
+            .bind(form_key)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("delete from form_submissions where created_at < $1")
+            .bind(now - FORM_KEY_LIFETIME_SECS)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(CreateOutcome::Created(id))
+    })
 }
 
 /// Sets invoice `id` to `draft`, if it is still at `version` (optimistic concurrency: the
-/// edit form carries the version it was made from).
+/// edit form carries the version it was made from). The `update … where version = $2` is
+/// atomic on both backends: of two saves from the same version, one updates, the other
+/// finds the new version.
 pub async fn update_invoice(
     db: &Db,
     id: i64,
     version: i64,
     draft: InvoiceDraft,
 ) -> Result<UpdateOutcome, sqlx::Error> {
-    let mut tx = db.write().begin_with("begin immediate").await?;
-    if !customer_exists(&mut tx, draft.customer_id).await? {
-        return Ok(UpdateOutcome::UnknownCustomer);
-    }
-    let updated = sqlx::query(
-        r#"
-        update invoices
-        set customer_id = ?3, amount_cents = ?4, status = ?5, version = version + 1
-        where id = ?1 and version = ?2
-        "#,
-    )
-    .bind(id)
-    .bind(version)
-    .bind(draft.customer_id)
-    .bind(draft.amount_cents)
-    .bind(draft.status)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if updated == 1 {
-        tx.commit().await?;
-        return Ok(UpdateOutcome::Updated);
-    }
-    let outcome = match fetch_invoice(&mut *tx, id).await? {
-        None => UpdateOutcome::NotFound,
-        Some(current) if draft.matches(&current) => UpdateOutcome::AlreadySaved,
-        Some(current) => UpdateOutcome::Conflict(Box::new(current)),
-    };
-    tx.rollback().await?;
-    Ok(outcome)
+    in_transaction!(db, |tx, dialect| {
+        let customer_exists: bool = sqlx::query_scalar(CUSTOMER_EXISTS)
+            .bind(draft.customer_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !customer_exists {
+            return Ok(UpdateOutcome::UnknownCustomer);
+        }
+        let updated = sqlx::query(
+            r#"
+            update invoices
+            set customer_id = $3, amount_cents = $4, status = $5, version = version + 1
+            where id = $1 and version = $2
+            "#,
+        )
+        .bind(id)
+        .bind(version)
+        .bind(draft.customer_id)
+        .bind(draft.amount_cents)
+        .bind(draft.status)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 1 {
+            tx.commit().await?;
+            return Ok(UpdateOutcome::Updated);
+        }
+        let current: Option<InvoiceRow> =
+            sqlx::query_as(dialect.pick(INVOICE_BY_ID_SQLITE, INVOICE_BY_ID_POSTGRES))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        tx.rollback().await?;
+        Ok(match current {
+            None => UpdateOutcome::NotFound,
+            Some(current) if draft.matches(&current) => UpdateOutcome::AlreadySaved,
+            Some(current) => UpdateOutcome::Conflict(Box::new(current)),
+        })
+    })
 }
 
 /// Deletes invoice `id`; the triggers take it out of the monthly totals in the same
 /// transaction.
 pub async fn delete_invoice(db: &Db, id: i64) -> Result<DeleteOutcome, sqlx::Error> {
-    let deleted = sqlx::query("delete from invoices where id = ?1")
-        .bind(id)
-        .execute(db.write())
-        .await?
-        .rows_affected();
+    let deleted = on_write!(db, "delete from invoices where id = $1", |sql, pool| {
+        sqlx::query(sql)
+            .bind(id)
+            .execute(pool)
+            .map_ok(|done| done.rows_affected())
+    })?;
     Ok(if deleted == 1 {
         DeleteOutcome::Deleted
     } else {
@@ -175,9 +204,5 @@ pub async fn delete_invoice(db: &Db, id: i64) -> Result<DeleteOutcome, sqlx::Err
     })
 }
 
-async fn customer_exists(tx: &mut SqliteConnection, id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select exists (select 1 from customers where id = ?1)")
-        .bind(id)
-        .fetch_one(tx)
-        .await
-}
+/// Whether customer `$1` exists (SQLite answers 0 or 1, which sqlx reads as a `bool`).
+const CUSTOMER_EXISTS: &str = "select exists (select 1 from customers where id = $1)";

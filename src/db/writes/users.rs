@@ -1,6 +1,8 @@
 //! Creating users and recording failed sign-ins.
 
-use crate::db::Db;
+use futures::TryFutureExt;
+
+use crate::db::{Db, Dialect, in_transaction, on_write};
 
 use super::unix_now;
 
@@ -26,18 +28,13 @@ pub async fn insert_user(
     name: &str,
     password_hash: &str,
 ) -> Result<i64, NewUserError> {
-    let inserted = sqlx::query_scalar::<_, i64>(
-        r#"
-        insert into users (email, name, password_hash)
-        values (?1, ?2, ?3)
-        returning id
-        "#,
-    )
-    .bind(email.trim())
-    .bind(name.trim())
-    .bind(password_hash)
-    .fetch_one(db.write())
-    .await;
+    let inserted = on_write!(db, INSERT_USER, |sql, pool| {
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(email.trim())
+            .bind(name.trim())
+            .bind(password_hash)
+            .fetch_one(pool)
+    });
     match inserted {
         Ok(id) => Ok(id),
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
@@ -46,6 +43,12 @@ pub async fn insert_user(
         Err(error) => Err(error.into()),
     }
 }
+
+const INSERT_USER: &str = r#"
+    insert into users (email, name, password_hash)
+    values ($1, $2, $3)
+    returning id
+"#;
 
 /// A key of `sign_in_failures` and how many recent failures it may have.
 #[derive(Debug, Clone, Copy)]
@@ -69,49 +72,65 @@ pub enum AttemptStart {
 /// one transaction: attempts sent in parallel are counted one after another, so no more
 /// than `limit` of them get past the check. Failures before `since` (Unix seconds) no
 /// longer count, and are deleted.
+///
+/// SQLite's `begin immediate` serialises every such transaction; on PostgreSQL, where
+/// instances write at once, a transaction-scoped advisory lock per key (taken in key
+/// order, so two attempts never wait for each other crosswise) does the same per key.
 pub async fn begin_sign_in_attempt(
     db: &Db,
     limits: &[AttemptLimit<'_>],
     since: i64,
 ) -> Result<AttemptStart, sqlx::Error> {
-    let mut tx = db.write().begin_with("begin immediate").await?;
-    for (index, AttemptLimit { key, limit }) in limits.iter().enumerate() {
-        let (failures, oldest): (i64, Option<i64>) = sqlx::query_as(
-            r#"
-            -- A range scan of sign_in_failures_by_key.
-            select count(*), min(failed_at)
-            from sign_in_failures
-            where key = ?1 and failed_at >= ?2
-            "#,
-        )
-        .bind(*key)
-        .bind(since)
-        .fetch_one(&mut *tx)
-        .await?;
-        if failures >= *limit {
-            tx.rollback().await?;
-            let oldest = oldest.unwrap_or(since);
-            return Ok(AttemptStart::Refused { index, oldest });
-        }
-    }
     let now = unix_now();
-    let mut rows = Vec::with_capacity(limits.len());
-    for AttemptLimit { key, .. } in limits {
-        let row = sqlx::query_scalar(
-            "insert into sign_in_failures (key, failed_at) values (?1, ?2) returning rowid",
-        )
-        .bind(*key)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        rows.push(row);
-    }
-    sqlx::query("delete from sign_in_failures where failed_at < ?1")
-        .bind(since)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(AttemptStart::Counted(rows))
+    in_transaction!(db, |tx, dialect| {
+        if dialect == Dialect::Postgres {
+            let mut keys: Vec<&str> = limits.iter().map(|limit| limit.key).collect();
+            keys.sort_unstable();
+            for key in keys {
+                sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for (index, AttemptLimit { key, limit }) in limits.iter().enumerate() {
+            let (failures, oldest): (i64, Option<i64>) = sqlx::query_as(
+                r#"
+                -- A range scan of sign_in_failures_by_key.
+                select count(*), min(failed_at)
+                from sign_in_failures
+                where key = $1 and failed_at >= $2
+                "#,
+            )
+            .bind(*key)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            if failures >= *limit {
+                tx.rollback().await?;
+                let oldest = oldest.unwrap_or(since);
+                return Ok(AttemptStart::Refused { index, oldest });
+            }
+        }
+        let mut rows = Vec::with_capacity(limits.len());
+        for AttemptLimit { key, .. } in limits {
+            let row = sqlx::query_scalar(dialect.pick(
+                "insert into sign_in_failures (key, failed_at) values ($1, $2) returning rowid",
+                "insert into sign_in_failures (key, failed_at) values ($1, $2) returning id",
+            ))
+            .bind(*key)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            rows.push(row);
+        }
+        sqlx::query("delete from sign_in_failures where failed_at < $1")
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AttemptStart::Counted(rows))
+    })
 }
 
 /// A counted attempt succeeded: its rows stop counting, and so does every failure of
@@ -121,26 +140,36 @@ pub async fn forgive_sign_in_attempt(
     rows: &[i64],
     account_key: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.write().begin_with("begin immediate").await?;
-    for row in rows {
-        sqlx::query("delete from sign_in_failures where rowid = ?1")
+    in_transaction!(db, |tx, dialect| {
+        for row in rows {
+            sqlx::query(dialect.pick(
+                "delete from sign_in_failures where rowid = $1",
+                "delete from sign_in_failures where id = $1",
+            ))
             .bind(row)
             .execute(&mut *tx)
             .await?;
-    }
-    sqlx::query("delete from sign_in_failures where key = ?1")
-        .bind(account_key)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
+        }
+        sqlx::query("delete from sign_in_failures where key = $1")
+            .bind(account_key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })
 }
 
 /// Deletes the user with this email (any case); their sessions go with them. Returns
 /// whether there was one.
 pub async fn delete_user(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
-    let deleted = sqlx::query("delete from users where lower(email) = lower(?1)")
-        .bind(email.trim())
-        .execute(db.write())
-        .await?;
-    Ok(deleted.rows_affected() > 0)
+    let deleted = on_write!(
+        db,
+        "delete from users where lower(email) = lower($1)",
+        |sql, pool| {
+            sqlx::query(sql)
+                .bind(email.trim())
+                .execute(pool)
+                .map_ok(|done| done.rows_affected())
+        }
+    )?;
+    Ok(deleted > 0)
 }
