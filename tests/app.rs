@@ -4,7 +4,7 @@
 use braid::app::auth::Auth;
 use braid::app::auth::users::{DEFAULT_DEMO_USER, ensure_demo_user};
 use braid::app::{AppState, DemoLatency, router};
-use braid::db::{Db, SeedSize};
+use braid::db::{DatabaseUrl, Db, SeedSize};
 use braid::stream::Engine;
 use tempfile::TempDir;
 
@@ -21,19 +21,28 @@ pub struct TestApp {
     pub db: Db,
     /// `braid_session=…`, the `Cookie` header of the demo user's session.
     pub cookie: String,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
 }
 
+/// The seed of every test app: small, and the same rows on both backends.
+pub const APP_SEED: SeedSize = SeedSize {
+    customers: 30,
+    invoices: 600,
+    seed: 7,
+};
+
+/// The app on a new SQLite file in a temp dir.
 pub async fn start_app(latency: &str) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let size = SeedSize {
-        customers: 30,
-        invoices: 600,
-        seed: 7,
-    };
-    let db = Db::open(&dir.path().join("app.sqlite3").into(), size)
-        .await
-        .expect("db");
+    let location = DatabaseUrl::from(dir.path().join("app.sqlite3"));
+    let mut app = start_app_on(&location, latency).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// The app on `location` (seeded with [`APP_SEED`] if empty), signed in.
+pub async fn start_app_on(location: &DatabaseUrl, latency: &str) -> TestApp {
+    let db = Db::open(location, APP_SEED).await.expect("db");
     let demo = DEFAULT_DEMO_USER.parse().expect("demo user");
     let active = ensure_demo_user(&db, &demo).await.expect("demo user");
     let engine = Engine::default();
@@ -52,7 +61,7 @@ pub async fn start_app(latency: &str) -> TestApp {
         server,
         db,
         cookie,
-        _dir: dir,
+        _dir: None,
     }
 }
 

@@ -81,6 +81,27 @@ fn bad_flags_get_clear_errors() {
     let addr = braid(&["serve", "--addr", "not-an-address"]);
     assert!(!addr.status.success());
     assert!(text(&addr).contains("--addr"), "{}", text(&addr));
+
+    // Not a file named "mysql:" or "postgres:": refused before anything is created.
+    let dir = tempfile::tempdir().unwrap();
+    for database in ["mysql://root@localhost/braid", "postgres:braid"] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_braid"))
+            .args(["db", "--database", database, "migrate"])
+            .current_dir(dir.path())
+            .output()
+            .expect("braid");
+        assert!(!refused.status.success());
+        assert!(
+            text(&refused).contains("is not a database braid can open"),
+            "{}",
+            text(&refused)
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file made"
+    );
 }
 
 #[test]

@@ -42,3 +42,5 @@ mod reliability;
 mod hostile;
 // The binary's commands and their errors.
 mod cli;
+// The app on a real PostgreSQL: the same pages, racing instances, shared sessions, faults.
+mod postgres;

@@ -1,9 +1,10 @@
 //! Rows the queries return: small, owned, and ready for a template.
 
-/// Whether an invoice has been paid. Stored as the text `'paid'` or `'pending'`; a `check`
-/// constraint in `migrations/2_invoices.sql` keeps any other value out.
+/// Whether an invoice has been paid. Stored as the text `'paid'` or `'pending'` on both
+/// backends (`type_name = "text"`: a PostgreSQL `text` column, not an enum type); a `check`
+/// constraint in each `2_invoices.sql` keeps any other value out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
 pub enum InvoiceStatus {
     Paid,
     Pending,

@@ -38,7 +38,9 @@ pub(super) async fn load(
         .execute(&mut *tx)
         .await?;
     copy_rows(&mut tx, size).await?;
-    sqlx::query(FILL_REVENUE_BY_MONTH).execute(&mut *tx).await?;
+    sqlx::raw_sql(FILL_REVENUE_BY_MONTH)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("alter table invoices enable trigger invoices_revenue")
         .execute(&mut *tx)
         .await?;
