@@ -496,6 +496,71 @@ async fn slots_in_restricted_parser_contexts() {
     assert!(!log.contains("\"bars\""), "the svg fallback fits: {log}");
 }
 
+/// Sections that fail or time out where a `<div>` cannot show get their default views as
+/// the element that does (SVG `<text>`, a table row); a slot inside raw text (`<textarea>`)
+/// cannot take a range out of order: its producer is stopped, its fallback stays as the
+/// text, and the log says so, naming the section.
+#[tokio::test]
+async fn default_views_fit_their_context_and_raw_text_slots_are_refused() {
+    let log = CapturedLog::default();
+    let _guard = tracing::subscriber::set_default(log.subscriber());
+    let engine = Engine::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|page: Page| async move {
+                let failing = || async {
+                    sleep(ms(30)).await;
+                    Err::<Markup, _>("no data")
+                };
+                let in_svg = page.section(html! {}, failing()).name("chart");
+                let in_tbody = page.section(html! {}, failing()).name("rows");
+                let slow = page
+                    .section(html! {}, async {
+                        sleep(ms(500)).await;
+                        Ok::<_, Infallible>(html! { td { "late" } })
+                    })
+                    .name("cells")
+                    .timeout(ms(50));
+                let notes = page
+                    .section(html! { "loading" }, async {
+                        sleep(ms(30)).await;
+                        Ok::<_, Infallible>(html! { "notes" })
+                    })
+                    .name("notes");
+                page.render(Shell {
+                    head: html! {},
+                    body: html! {
+                        svg { (in_svg) }
+                        table { tbody { (in_tbody) tr { (slow) } } }
+                        textarea { (notes) }
+                    },
+                })
+            }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(router, engine).await;
+    let body = final_body(&record(&server.url("/")).await.body());
+    assert!(
+        body.contains("<svg><text class=\"braid-error\" role=\"alert\" y=\"1em\">This section could not be loaded."),
+        "{body}"
+    );
+    assert!(
+        body.contains("<tbody><tr class=\"braid-error\" role=\"alert\"><td colspan=\"1000\">"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<tr><td class=\"braid-timeout\" role=\"status\">"),
+        "{body}"
+    );
+    assert!(body.contains("<textarea>loading</textarea>"), "{body}");
+    let log = log.text();
+    assert!(
+        log.contains("section \"notes\" stands in raw text"),
+        "the log names the lost section: {log}"
+    );
+}
+
 /// Log events of the current thread, as text (the test's runtime and server run on it).
 #[derive(Clone, Default)]
 struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);

@@ -44,6 +44,9 @@ pub(crate) enum Context {
     Svg,
     /// MathML content, as SVG.
     MathMl,
+    /// Inside an element whose content is text (`<textarea>`, `<title>`, `<script>`,
+    /// `<style>`, …): markup there is not parsed, so no range can stand there.
+    RawText,
 }
 
 impl Context {
@@ -69,6 +72,7 @@ impl Context {
             Context::Select => "a <select>",
             Context::Svg => "<svg>",
             Context::MathMl => "<math>",
+            Context::RawText => "raw text (<textarea>, <title>, <script>, <style>, …)",
         }
     }
 
@@ -89,6 +93,7 @@ impl Context {
             Context::ColumnGroup => name == b"col" || name == b"template",
             Context::Select => in_set(&[b"option", b"optgroup", b"hr", b"script", b"template"]),
             Context::Svg | Context::MathMl => !breaks_out_of_foreign_content(name),
+            Context::RawText => false,
         }
     }
 
@@ -101,48 +106,15 @@ impl Context {
     }
 }
 
-/// `Ok` if every top-level element and text of `fallback` may stand in `context`; else what
-/// would be moved, for the warning: `"a <div>"`, `"text"`.
-pub(crate) fn fit(context: Context, fallback: &str) -> Result<(), String> {
+/// `Ok` if `html` (a fallback, or a section's HTML) stays where it is put in `context`:
+/// every element and text, at any depth, stands where the parser leaves it (a `<div>` inside
+/// a `<span>` still closes a `<p>`; a `<tr>` in a `<tbody>` takes only cells). Else what
+/// would move, for the warning: `"a <div>"`, `"text"`.
+pub(crate) fn fit(context: Context, html: &str) -> Result<(), String> {
     if context == Context::Flow {
         return Ok(());
     }
-    let html = fallback.as_bytes();
-    let foreign = context.foreign_wrapper().is_some();
-    let mut depth = 0usize;
-    let mut at = 0;
-    while at < html.len() {
-        let Some(found) = memchr::memchr(b'<', &html[at..]) else {
-            text_fits(context, depth, &html[at..])?;
-            break;
-        };
-        text_fits(context, depth, &html[at..at + found])?;
-        at += found;
-        let Some(tag) = Tag::read(html, at) else {
-            at = skip_markup_declaration(html, at);
-            continue;
-        };
-        at = tag.end;
-        match tag.kind {
-            TagKind::Start { self_closing } => {
-                let name = tag.name.to_ascii_lowercase();
-                if depth == 0 && !context.allows_element(&name) {
-                    return Err(format!("a <{}>", String::from_utf8_lossy(&name)));
-                }
-                let empty = is_void(&name) || (self_closing && foreign);
-                depth += usize::from(!empty);
-            }
-            TagKind::End => depth = depth.saturating_sub(1),
-        }
-    }
-    Ok(())
-}
-
-fn text_fits(context: Context, depth: usize, text: &[u8]) -> Result<(), String> {
-    if depth == 0 && !context.allows_text() && !text.iter().all(u8::is_ascii_whitespace) {
-        return Err("text".to_string());
-    }
-    Ok(())
+    Tracker::at(context).scan(html, true)
 }
 
 /// An element on the model's stack of open elements.
@@ -182,6 +154,13 @@ impl Tracker {
 
     /// The context of the next byte.
     pub(crate) fn context(&self) -> Context {
+        if self.raw_text.is_some() {
+            return Context::RawText;
+        }
+        self.element_context()
+    }
+
+    fn element_context(&self) -> Context {
         match self.open.last() {
             Some((Open::Makes(context), _)) => *context,
             Some((Open::Boundary, _)) | None => Context::Flow,
@@ -191,6 +170,12 @@ impl Tracker {
     /// Follows `html`, a run of markup that comes right after what was fed before. A tag cut
     /// between two runs is not seen: runs end at slot markers, which stand between tags.
     pub(crate) fn feed(&mut self, html: &str) {
+        let _ = self.scan(html, false);
+    }
+
+    /// [`Tracker::feed`], and with `check`, stops at the first element or text that does not
+    /// stay where it stands (see [`fit`]).
+    fn scan(&mut self, html: &str, check: bool) -> Result<(), String> {
         let html = html.as_bytes();
         let mut at = 0;
         while at < html.len() {
@@ -200,26 +185,53 @@ impl Tracker {
                         self.raw_text = None;
                         at = end;
                     }
-                    None => return,
+                    None => return Ok(()),
                 }
                 continue;
             }
-            let Some(found) = memchr::memchr(b'<', &html[at..]) else {
-                return;
-            };
-            at += found;
+            let next_tag = memchr::memchr(b'<', &html[at..]).map_or(html.len(), |found| at + found);
+            if check {
+                self.check_text(&html[at..next_tag])?;
+            }
+            at = next_tag;
+            if at == html.len() {
+                return Ok(());
+            }
             match Tag::read(html, at) {
                 Some(tag) => {
+                    if check {
+                        self.check_start(&tag)?;
+                    }
                     at = tag.end;
                     self.apply(&tag);
                 }
                 None => at = skip_markup_declaration(html, at),
             }
         }
+        Ok(())
+    }
+
+    fn check_text(&self, text: &[u8]) -> Result<(), String> {
+        let context = self.element_context();
+        if !context.allows_text() && !text.iter().all(u8::is_ascii_whitespace) {
+            return Err("text".to_string());
+        }
+        Ok(())
+    }
+
+    fn check_start(&self, tag: &Tag<'_>) -> Result<(), String> {
+        let TagKind::Start { .. } = tag.kind else {
+            return Ok(());
+        };
+        let name = tag.name.to_ascii_lowercase();
+        if self.element_context().allows_element(&name) {
+            return Ok(());
+        }
+        Err(format!("a <{}>", String::from_utf8_lossy(&name)))
     }
 
     fn in_foreign_content(&self) -> bool {
-        self.context().foreign_wrapper().is_some()
+        self.element_context().foreign_wrapper().is_some()
     }
 
     fn apply(&mut self, tag: &Tag<'_>) {
@@ -247,7 +259,9 @@ impl Tracker {
                 let opens = match lower {
                     b"svg" => Some(Open::Makes(Context::Svg)),
                     b"math" => Some(Open::Makes(Context::MathMl)),
-                    _ if is_integration_point(self.context(), lower) => Some(Open::Boundary),
+                    _ if is_integration_point(self.element_context(), lower) => {
+                        Some(Open::Boundary)
+                    }
                     _ => None,
                 };
                 if let Some(open) = opens.filter(|_| !self_closing) {
@@ -256,9 +270,10 @@ impl Tracker {
                 return;
             }
         }
-        if self.context() == Context::Paragraph && closes_paragraph(lower) {
+        if self.element_context() == Context::Paragraph && closes_paragraph(lower) {
             self.open.pop();
         }
+        self.open_implied_parents(lower);
         if let Some(raw) = raw_text_element(lower) {
             self.raw_text = Some(raw);
             return;
@@ -278,6 +293,20 @@ impl Tracker {
         self.open.push((opens, name));
     }
 
+    /// A row or cell where the parser needs a `tbody` or `tr` first opens it ("in table"
+    /// and "in table body" insertion modes): `<table><tr>` is `<table><tbody><tr>`.
+    fn open_implied_parents(&mut self, lower: &[u8]) {
+        let (is_row, is_cell) = (lower == b"tr", matches!(lower, b"td" | b"th"));
+        if self.element_context() == Context::Table && (is_row || is_cell) {
+            self.open
+                .push((Open::Makes(Context::TableSection), tracked_name(b"tbody")));
+        }
+        if self.element_context() == Context::TableSection && is_cell {
+            self.open
+                .push((Open::Makes(Context::Row), tracked_name(b"tr")));
+        }
+    }
+
     /// Closes the nearest open element of this name and everything opened inside it; an end
     /// tag with no such element open is ignored, as the parser does.
     fn end(&mut self, lower: &[u8]) {
@@ -288,6 +317,13 @@ impl Tracker {
             self.open.truncate(at);
         }
     }
+}
+
+/// `name` as the stack stores it.
+fn tracked_name(name: &[u8]) -> [u8; MAX_TRACKED_NAME] {
+    let mut stored = [0; MAX_TRACKED_NAME];
+    stored[..name.len()].copy_from_slice(name);
+    stored
 }
 
 /// HTML integration points (SVG `foreignObject`, `desc`, `title`) and MathML text
@@ -421,26 +457,6 @@ fn raw_text_element(name: &[u8]) -> Option<&'static [u8]> {
     RAW.into_iter().find(|raw| *raw == name)
 }
 
-/// Elements with no end tag.
-fn is_void(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"area"
-            | b"base"
-            | b"br"
-            | b"col"
-            | b"embed"
-            | b"hr"
-            | b"img"
-            | b"input"
-            | b"link"
-            | b"meta"
-            | b"source"
-            | b"track"
-            | b"wbr"
-    )
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TagKind {
     Start { self_closing: bool },
@@ -556,6 +572,10 @@ mod tests {
             ("<p><svg><rect/>", Context::Svg),
             ("<template><tr>", Context::Row),
             ("<template>", Context::Flow),
+            ("<table><tr><td>1</td></tr>", Context::TableSection),
+            ("<table><td>", Context::Flow),
+            ("<textarea name=notes>", Context::RawText),
+            ("<script type=\"application/json\">", Context::RawText),
         ] {
             assert_eq!(context_after(html), context, "{html}");
         }
@@ -631,6 +651,19 @@ mod tests {
             (Context::Table, "<tr><td>…</td></tr>", "a <tr>"),
             (Context::Svg, "<div>…</div>", "a <div>"),
             (Context::Select, "<DIV>…</DIV>", "a <div>"),
+            (
+                Context::Paragraph,
+                "<span class=s><div class=bar></div></span>",
+                "a <div>",
+            ),
+            (Context::TableSection, "<tr><div>…</div></tr>", "a <div>"),
+            (Context::TableSection, "<tr>Loading…</tr>", "text"),
+            (
+                Context::Svg,
+                "<g><text><span>…</span></text></g>",
+                "a <span>",
+            ),
+            (Context::RawText, "<b>x</b>", "a <b>"),
         ] {
             assert_eq!(
                 fit(context, fallback),

@@ -108,6 +108,13 @@ pub(crate) fn tag_end(html: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// Whether `html` is balanced as foreign content, where a section in `<svg>` or `<math>` is
+/// parsed: `<style>` and `<title>` hold markup there, and `<![CDATA[` opens a section.
+pub(crate) fn check_foreign(html: &str) -> Result<(), Unbalanced> {
+    tokenize_as(html, false)?;
+    check_cdata(html)
+}
+
 /// The full check, with html5gum: as HTML, where raw-text elements switch the tokenizer,
 /// and, if the fragment has `<svg` or `<math`, again as foreign content, where they do not
 /// (an `<svg><style>` holds markup, and `<![CDATA[` opens a section that ends at `]]>`).
@@ -115,13 +122,18 @@ fn tokenize(html: &str) -> Result<(), Unbalanced> {
     tokenize_as(html, true)?;
     let lower = html.to_ascii_lowercase();
     if lower.contains("<svg") || lower.contains("<math") {
-        tokenize_as(html, false)?;
-        let mut rest = html;
-        while let Some(at) = rest.find("<![CDATA[") {
-            rest = &rest[at..];
-            let end = rest.find("]]>").ok_or("an unclosed CDATA section")?;
-            rest = &rest[end..];
-        }
+        check_foreign(html)?;
+    }
+    Ok(())
+}
+
+/// Every `<![CDATA[` has its `]]>`.
+fn check_cdata(html: &str) -> Result<(), Unbalanced> {
+    let mut rest = html;
+    while let Some(at) = rest.find("<![CDATA[") {
+        rest = &rest[at..];
+        let end = rest.find("]]>").ok_or("an unclosed CDATA section")?;
+        rest = &rest[end..];
     }
     Ok(())
 }

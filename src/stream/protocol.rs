@@ -15,7 +15,10 @@ use std::fmt::Write;
 /// the same swap for every section: a `MutationObserver` queues each template as the parser
 /// inserts it and applies it once something follows it in the document (its `-end`
 /// template), so a template is never applied half-parsed. A range without its `<?end>` is
-/// left as it is: the swap never removes nodes outside it. See `docs/wire-format.md`.
+/// left as it is: the swap never removes nodes outside it. Once the document is parsed
+/// (`DOMContentLoaded`) the runtime takes the mutations not yet delivered to it, applies
+/// what is left and stops observing: templates that page code inserts later are never
+/// touched. See `docs/wire-format.md`.
 pub(crate) const FALLBACK_RUNTIME: &str = concat!(
     r#"(function(){var d=document,c=d.createElement("template");c.innerHTML="<?x>";c=c.content;"#,
     r#"var o=!!(c&&c.firstChild&&c.firstChild.nodeType===7&&"htmlFor" in HTMLTemplateElement.prototype),q=[];"#,
@@ -33,10 +36,10 @@ pub(crate) const FALLBACK_RUNTIME: &str = concat!(
     r#"p.insertBefore(c,s);p.removeChild(e);p.removeChild(s);"#,
     r#"p.dispatchEvent(new CustomEvent("braid:swap",{bubbles:true,detail:{id:f}}))}"#,
     r#"function run(){while(q.length){if(!q[0].nextSibling&&d.readyState==="loading")return;swap(q.shift())}}"#,
-    r#"new MutationObserver(function(r){for(var i=0;i<r.length;i++){var a=r[i].addedNodes;"#,
-    r#"for(var j=0;j<a.length;j++){var n=a[j];if(n.nodeName==="TEMPLATE"&&(n.hasAttribute("data-braid-for")||!o&&n.hasAttribute("for")))q.push(n)}}run()})"#,
-    r#".observe(d,{childList:true,subtree:true});"#,
-    r#"d.addEventListener("DOMContentLoaded",run)})();"#
+    r#"function add(r){for(var i=0;i<r.length;i++){var a=r[i].addedNodes;"#,
+    r#"for(var j=0;j<a.length;j++){var n=a[j];if(n.nodeName==="TEMPLATE"&&(n.hasAttribute("data-braid-for")||!o&&n.hasAttribute("for")))q.push(n)}}run()}"#,
+    r#"var b=new MutationObserver(add);b.observe(d,{childList:true,subtree:true});"#,
+    r#"d.addEventListener("DOMContentLoaded",function(){add(b.takeRecords());b.disconnect()})})();"#
 );
 
 /// Closes the document after the last section.

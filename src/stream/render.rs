@@ -23,6 +23,7 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::context::{self, Tracker};
 use super::engine::StreamInFlight;
+use super::fragment;
 use super::liveness::HEARTBEAT;
 use super::mode::Mode;
 use super::protocol;
@@ -97,8 +98,11 @@ struct PageStream {
     /// Once the client has closed its sending side: the next heartbeat (see `liveness`).
     heartbeat: Option<Pin<Box<Sleep>>>,
     out: String,
-    /// Out-of-order mode: where the markup written so far leaves the parser (see `context`).
+    /// Out-of-order mode: where the markup written so far leaves the parser (see `context`),
+    /// followed lazily: only when a pending slot needs its context.
     tracker: Tracker,
+    /// How much of `out` the tracker has followed.
+    tracked_to: usize,
     /// Kept only for `?debug=timeline`.
     timings: Vec<SectionTiming>,
     shell_at: Duration,
@@ -129,6 +133,7 @@ impl PageStream {
             heartbeat: None,
             out: String::new(),
             tracker: Tracker::default(),
+            tracked_to: 0,
             timings: Vec::new(),
             shell_at: Duration::ZERO,
             finished: false,
@@ -157,6 +162,7 @@ impl PageStream {
         self.out.reserve(head.len() + 2 * body.len() + 256);
         protocol::write_document_start(&mut self.out, &head);
         let head_end = self.out.len() - protocol::HEAD_END.len();
+        self.tracked_to = self.out.len();
         self.documents.push((body, 0));
         self.paused_at = self.expand();
         if self.page.mode == Mode::OutOfOrder && self.pending.is_some() {
@@ -179,11 +185,7 @@ impl PageStream {
                 self.documents.pop();
                 continue;
             };
-            let before = &rest[..range.start];
-            if out_of_order {
-                self.tracker.feed(before);
-            }
-            self.out.push_str(before);
+            self.out.push_str(&rest[..range.start]);
             *offset += range.end;
             match self.place(id) {
                 Placement::Ready(html) => self.documents.push((html, 0)),
@@ -191,7 +193,11 @@ impl PageStream {
                     fallback,
                     mut waiting,
                 } if out_of_order => {
-                    waiting.context = self.tracker.context();
+                    waiting.context = self.slot_context();
+                    if waiting.context == context::Context::RawText {
+                        self.drop_unplaceable(waiting, &fallback);
+                        continue;
+                    }
                     let fallback = self.fitting_fallback(id, waiting.context, fallback);
                     protocol::write_placeholder(
                         &mut self.out,
@@ -199,6 +205,7 @@ impl PageStream {
                         self.page.range_key(),
                         &fallback,
                     );
+                    self.tracked_to = self.out.len();
                     self.pending
                         .get_or_insert_with(FuturesUnordered::new)
                         .push(waiting);
@@ -210,6 +217,38 @@ impl PageStream {
         None
     }
 
+    /// Where the end of `out` stands: the tracker follows what was written since it last
+    /// looked (shell markup, sections spliced in, earlier placeholders).
+    fn slot_context(&mut self) -> context::Context {
+        self.tracker.feed(&self.out[self.tracked_to..]);
+        self.tracked_to = self.out.len();
+        self.tracker.context()
+    }
+
+    /// A slot inside raw text (`<textarea>`, `<script>`, …) cannot take a range: its
+    /// fallback stays as text, and its producer is stopped. Warned in every build, since
+    /// the section is lost; in-order and blocking modes place it.
+    fn drop_unplaceable(&mut self, waiting: Waiting, fallback: &str) {
+        waiting.handle.abort();
+        self.out.push_str(fallback);
+        let section = self.section_name(waiting.id);
+        tracing::warn!(
+            page = &*self.page.name,
+            section,
+            "section {section:?} stands in {} and cannot stream out of order: it is left \
+             out (render it ready, or use in-order mode)",
+            context::Context::RawText.describe()
+        );
+    }
+
+    fn section_name(&self, id: u32) -> String {
+        let registry = self.page.lock();
+        registry
+            .sections
+            .get(id as usize)
+            .map_or_else(|| "unnamed".to_string(), |entry| entry.name.to_string())
+    }
+
     /// The fallback itself if the parser leaves it where it stands in `context`; else
     /// nothing, with a warning naming the section (debug builds; a debug-level event in
     /// release builds, where it would repeat on every request): a fallback the parser moves
@@ -218,11 +257,7 @@ impl PageStream {
         let Err(moved) = context::fit(context, &fallback) else {
             return fallback;
         };
-        let registry = self.page.lock();
-        let section = registry
-            .sections
-            .get(id as usize)
-            .map_or("unnamed", |entry| &*entry.name);
+        let section = self.section_name(id);
         let where_ = context.describe();
         if cfg!(debug_assertions) {
             tracing::warn!(
@@ -268,11 +303,12 @@ impl PageStream {
             }
         };
         drop(registry);
-        Placement::Ready(self.settle(id, outcome))
+        Placement::Ready(self.settle(id, outcome, context::Context::Flow))
     }
 
-    /// Records how section `id` settled and returns its HTML.
-    fn settle(&mut self, id: u32, outcome: Outcome) -> String {
+    /// Records how section `id` settled and returns its HTML (default views made for
+    /// `context`).
+    fn settle(&mut self, id: u32, outcome: Outcome, context: context::Context) -> String {
         let registry = self.page.lock();
         let Some(entry) = registry.sections.get(id as usize) else {
             return String::new();
@@ -287,7 +323,7 @@ impl PageStream {
         if self.page.timeline {
             self.timings.push(timing);
         }
-        entry.view(outcome, &self.page.name)
+        entry.view(outcome, &self.page.name, context)
     }
 
     /// Out-of-order: one chunk per section settled since the last poll.
@@ -321,13 +357,48 @@ impl PageStream {
     /// One section's chunk; slots nested in its HTML are placed in `context`, where the
     /// section itself stands.
     fn write_section_chunk(&mut self, id: u32, context: context::Context, outcome: Outcome) {
-        let html = self.settle(id, outcome);
+        let html = self.chunk_html(id, context, outcome);
         let foreign = context.foreign_wrapper();
         protocol::write_chunk_start(&mut self.out, id, self.page.range_key(), foreign);
         self.tracker = Tracker::at(context);
+        self.tracked_to = self.out.len();
         self.documents.push((html, 0));
         self.expand();
         protocol::write_chunk_end(&mut self.out, id, self.page.range_key(), foreign);
+    }
+
+    /// A section's HTML for its chunk. In foreign content it is parsed as SVG or MathML, where
+    /// `<style>` is not raw text and `<![CDATA[` opens a section: HTML that would leave that
+    /// tokenizer in another state gets the error view instead. HTML that the parser would
+    /// move out of place is sent as it is, with a warning (debug builds): the page is wrong
+    /// in every mode, but differently.
+    fn chunk_html(&mut self, id: u32, context: context::Context, outcome: Outcome) -> String {
+        let outcome = match outcome {
+            Outcome::Ready(html) if context.foreign_wrapper().is_some() => {
+                match fragment::check_foreign(&html) {
+                    Ok(()) => Outcome::Ready(html),
+                    Err(reason) => Outcome::Failed {
+                        error: format!("the section's HTML would swallow the page: {reason}"),
+                        panicked: false,
+                    },
+                }
+            }
+            outcome => outcome,
+        };
+        let html = self.settle(id, outcome, context);
+        if cfg!(debug_assertions)
+            && let Err(moved) = context::fit(context, &html)
+        {
+            let section = self.section_name(id);
+            tracing::warn!(
+                page = &*self.page.name,
+                section,
+                "the HTML of section {section:?} does not fit {}: the HTML parser would move \
+                 {moved}, so the page differs from the one without streaming",
+                context.describe()
+            );
+        }
+        html
     }
 
     /// In-order and blocking: the document in order, pausing at each pending section.
@@ -350,7 +421,7 @@ impl PageStream {
                         }
                     }
                 };
-                let html = self.settle(id, outcome);
+                let html = self.settle(id, outcome, context::Context::Flow);
                 self.documents.push((html, 0));
             }
             match self.expand() {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use maud::{Markup, html};
 
+use super::context::Context;
 use super::engine::LiveProducer;
 use super::fragment;
 
@@ -166,8 +167,9 @@ pub(crate) enum SectionState {
 
 impl SectionEntry {
     /// The HTML that replaces the fallback. A failure is logged here with a fresh [`ErrorId`],
-    /// which is all the reader sees of it.
-    pub(crate) fn view(&self, outcome: Outcome, page: &str) -> String {
+    /// which is all the reader sees of it. The default views take the element that shows
+    /// where the section stands (`context`); a page's own views are its to fit.
+    pub(crate) fn view(&self, outcome: Outcome, page: &str, context: Context) -> String {
         match outcome {
             Outcome::Ready(html) => html,
             Outcome::Failed { error, panicked } => {
@@ -180,17 +182,61 @@ impl SectionEntry {
                 }
                 match &self.on_error {
                     Some(view) => view(&id).into_string(),
-                    None => default_error_view(&id).into_string(),
+                    None => error_view_in(context, &id).into_string(),
                 }
             }
             Outcome::TimedOut => {
                 tracing::warn!(page, section = &*self.name, timeout = ?self.timeout, "section timed out");
                 match &self.on_timeout {
                     Some(view) => view.clone(),
-                    None => default_timeout_view().into_string(),
+                    None => timeout_view_in(context).into_string(),
                 }
             }
         }
+    }
+}
+
+/// [`default_error_view`] as an element that shows where a section stands: a `<div>` would
+/// be moved out of a table, close a paragraph, or be invisible inside `<svg>`.
+fn error_view_in(context: Context, id: &ErrorId) -> Markup {
+    if context == Context::Flow {
+        return default_error_view(id);
+    }
+    let text = format!("This section could not be loaded. Error id {id}");
+    notice_in(context, "braid-error", "alert", &text)
+}
+
+/// [`default_timeout_view`] as an element that shows where a section stands.
+fn timeout_view_in(context: Context) -> Markup {
+    if context == Context::Flow {
+        return default_timeout_view();
+    }
+    notice_in(
+        context,
+        "braid-timeout",
+        "status",
+        "This section took too long to load.",
+    )
+}
+
+/// A one-line notice as the element `context` takes: a row, a cell, a `<span>` in a
+/// paragraph, an `<option>`, SVG `<text>`, MathML `<mtext>`; nothing where nothing shows (a
+/// column group, raw text).
+fn notice_in(context: Context, class: &str, role: &str, text: &str) -> Markup {
+    match context {
+        Context::Flow => html! { div class=(class) role=(role) { (text) } },
+        Context::Paragraph => html! { span class=(class) role=(role) { (text) } },
+        Context::Table => html! {
+            tbody { tr class=(class) role=(role) { td colspan="1000" { (text) } } }
+        },
+        Context::TableSection => html! {
+            tr class=(class) role=(role) { td colspan="1000" { (text) } }
+        },
+        Context::Row => html! { td class=(class) role=(role) { (text) } },
+        Context::Select => html! { option class=(class) disabled { (text) } },
+        Context::Svg => html! { text class=(class) role=(role) y="1em" { (text) } },
+        Context::MathMl => html! { mtext class=(class) { (text) } },
+        Context::ColumnGroup | Context::RawText => html! {},
     }
 }
 

@@ -115,6 +115,18 @@ pub const CONTEXTS: &[Context] = &[
         section: "<em>middle</em>",
     },
     Context {
+        name: "implied table body",
+        around: "<table><tr><td>a</td></tr>{}</table>",
+        fallback: "<tr><td>…</td></tr>",
+        section: "<tr><td>b</td></tr>",
+    },
+    Context {
+        name: "span fallback holding a div, in a paragraph",
+        around: "<p>before {} after</p>",
+        fallback: "<span class=\"skeleton\"><div class=\"bar\"></div></span>",
+        section: "<em>middle</em>",
+    },
+    Context {
         name: "text fallback in a row",
         around: "<table><tbody><tr>{}</tr></tbody></table>",
         fallback: "loading…",
@@ -122,14 +134,48 @@ pub const CONTEXTS: &[Context] = &[
     },
 ];
 
-/// `/context/{n}`: context `n` with its section 100 ms late.
+/// `/context/{n}`: context `n` with its section 100 ms late; `/nested-ready`: see
+/// [`nested_ready_page`].
 pub fn router() -> Router {
     Router::new()
         .route(
             "/context/{n}",
             get(|Path(n): Path<usize>, page: Page| async move { context_page(page, &CONTEXTS[n]) }),
         )
+        .route("/nested-ready", get(nested_ready_page))
         .with_state(Engine::default())
+}
+
+/// Pages besides the contexts, compared with their blocking documents the same way.
+pub const OTHER_PAGES: &[&str] = &["/nested-ready"];
+
+/// A section that is ready at once holds a pending slot inside `<svg>`; a later slot in
+/// flow content has a `<div>` fallback. Where the first one's markup ends, the parser is
+/// back in flow content: the second slot must be placed there, not in `<svg>`.
+async fn nested_ready_page(page: Page) -> Response {
+    let scope = page.scope();
+    let card = page.section(html! {}, async move {
+        let bars = scope.section(
+            PreEscaped("<rect width=\"1\" height=\"1\"/>".into()),
+            async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok::<_, Infallible>(PreEscaped("<rect width=\"3\" height=\"3\"/>".to_string()))
+            },
+        );
+        Ok::<_, Infallible>(html! { div.card { svg viewBox="0 0 10 10" { (bars) } } })
+    });
+    let latest = page.section(html! { div.skeleton { "…" } }, async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        Ok::<_, Infallible>(html! { ul { li { "latest" } } })
+    });
+    // Ready before the shell is written: spliced in, not streamed.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let head =
+        html! { title { "nested" } script nonce=(page.nonce()) { (PreEscaped(COLLECT_PROBLEMS)) } };
+    page.render(Shell {
+        head,
+        body: html! { main { (card) (latest) } },
+    })
 }
 
 fn context_page(page: Page, context: &'static Context) -> Response {
@@ -152,7 +198,8 @@ fn context_page(page: Page, context: &'static Context) -> Response {
 /// Runs before braid's fallback runtime (the page's head comes first) and collects, in
 /// `window.__problems`, every error event, `console.error` and CSP violation of the page:
 /// WebDriver classic cannot read a browser's console.
-const COLLECT_PROBLEMS: &str = "window.__problems = [];\
+const COLLECT_PROBLEMS: &str = "window.__problems = []; window.__swaps = [];\
+    document.addEventListener('braid:swap', e => window.__swaps.push(e.detail.id));\
     document.addEventListener('securitypolicyviolation', e =>\
         window.__problems.push('csp: ' + e.violatedDirective + ' ' + e.blockedURI));\
     window.addEventListener('error', e => window.__problems.push('error: ' + e.message));\
@@ -162,6 +209,21 @@ const COLLECT_PROBLEMS: &str = "window.__problems = [];\
 
 /// What [`COLLECT_PROBLEMS`] collected: a JSON array, empty when all went well.
 pub const PROBLEMS: &str = "window.__problems";
+
+/// How many `braid:swap` events the page saw: one per section the fallback runtime applied.
+pub const SWAPS: &str = "window.__swaps.length";
+
+impl Context {
+    /// Whether the section stands in foreign content, which the fallback runtime applies in
+    /// every browser (natively streaming Chromium included).
+    pub fn is_foreign(&self) -> bool {
+        let before = self.around.split("{}").next().unwrap_or("");
+        let opened = |tag: &str| before.matches(&format!("<{tag}")).count();
+        let closed = |tag: &str| before.matches(&format!("</{tag}")).count();
+        (opened("svg") > closed("svg") || opened("math") > closed("math"))
+            && !before.contains("<foreignObject")
+    }
+}
 
 /// The final `<main>` as a browser holds it: every node's name, namespace and text.
 pub const FINAL_TREE: &str = "(() => { \

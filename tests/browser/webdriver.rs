@@ -337,9 +337,27 @@ async fn every_parser_context_ends_as_the_blocking_document(engine: BrowserEngin
             if problems != json!([]) {
                 different.push(format!("{} ({mode}): {problems}", context.name));
             }
+            // The fallback runtime applies every section and announces each.
+            let swaps = browser.eval(super::contexts::SWAPS).await;
+            if swaps != json!(usize::from(mode == "out-of-order")) {
+                different.push(format!("{} ({mode}): {swaps} swap events", context.name));
+            }
         }
         if trees[0] != trees[1] {
             different.push(format!("{}:\n  {}\n  {}", context.name, trees[0], trees[1]));
+        }
+    }
+    for path in super::contexts::OTHER_PAGES {
+        let mut trees = Vec::new();
+        for mode in ["out-of-order", "off"] {
+            browser
+                .open(&server.url(&format!("{path}?stream={mode}")))
+                .await;
+            browser.wait_complete().await;
+            trees.push(browser.eval(super::contexts::FINAL_TREE).await);
+        }
+        if trees[0] != trees[1] {
+            different.push(format!("{path}:\n  {}\n  {}", trees[0], trees[1]));
         }
     }
     browser.quit().await;
