@@ -1,6 +1,7 @@
-//! `/invoices/{id}`: the invoice is looked up before the shell (an unknown id is a real 404),
-//! then the customer's details and their other invoices stream as sections that depend on it
-//! (a shared resource), while the unrelated recent-activity section never waits for it.
+//! `/invoices/{id}`: the invoice is looked up before the shell (an unknown id is a real 404,
+//! an unreachable database a 503), then the customer's details and their other invoices
+//! stream as sections that take what they need of it, while the unrelated recent-activity
+//! section, started first, never waits for it.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +17,7 @@ use crate::app::components::layout::Frame;
 use crate::app::components::{layout, skeleton, tables};
 use crate::app::error::{AppError, Result};
 use crate::db::{self, InvoiceRow};
-use crate::stream::{Page, Resource};
+use crate::stream::Page;
 
 /// The `/invoices/{id}` route.
 pub fn router() -> Router<AppState> {
@@ -46,24 +47,17 @@ async fn invoice(
         })
         .name("activity")
     };
-    let invoice: Resource<Option<InvoiceRow>> = {
-        let app = app.clone();
-        page.resource(async move { db::invoice_by_id(&app.db, id).await })
-    };
     // The status code depends on it, so it is awaited before the shell.
-    let found = invoice
-        .get()
-        .await
-        .map_err(|error| AppError::Internal(error.to_string()))?
+    let found: InvoiceRow = db::invoice_by_id(&app.db, id)
+        .await?
         .ok_or(AppError::NotFound("invoice"))?;
 
     let customer = {
-        let (app, invoice) = (app.clone(), invoice.clone());
+        let (app, customer_id) = (app.clone(), found.customer_id);
         page.section(html! { div class="panel customer-panel" { (skeleton::line()) } }, async move {
             app.latency.wait("customer").await;
-            let customer_id = depends_on(&invoice).await?.customer_id;
             let customer = db::customer_by_id(&app.db, customer_id).await?;
-            Ok::<_, anyhow::Error>(html! {
+            Ok::<_, sqlx::Error>(html! {
                 div class="panel customer-panel" {
                     @if let Some(customer) = customer {
                         (avatar(&customer.initials, &customer.avatar_color))
@@ -76,20 +70,20 @@ async fn invoice(
         })
         .name("customer")
     };
+    let (customer_id, invoice_id) = (found.customer_id, found.id);
     let others = page
         .section(
             skeleton::invoice_list("Other invoices of this customer", OTHER_INVOICES as usize),
             async move {
                 app.latency.wait("others").await;
-                let current = depends_on(&invoice).await?;
                 let rows = db::invoices_of_customer(
                     &app.db,
-                    current.customer_id,
-                    Some(current.id),
+                    customer_id,
+                    Some(invoice_id),
                     OTHER_INVOICES,
                 )
                 .await?;
-                Ok::<_, anyhow::Error>(tables::invoice_list(
+                Ok::<_, sqlx::Error>(tables::invoice_list(
                     "Other invoices of this customer",
                     &rows,
                 ))
@@ -122,12 +116,4 @@ async fn invoice(
             },
         ))
         .into_response())
-}
-
-/// The invoice a dependent section needs; the handler has checked that it exists.
-async fn depends_on(invoice: &Resource<Option<InvoiceRow>>) -> anyhow::Result<InvoiceRow> {
-    invoice
-        .get()
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the invoice disappeared"))
 }
