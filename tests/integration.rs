@@ -44,3 +44,5 @@ mod hostile;
 mod cli;
 // The app on a real PostgreSQL: the same pages, racing instances, shared sessions, faults.
 mod postgres;
+// Three instances on one PostgreSQL behind nginx: SIGKILL, rolling restart under load.
+mod cluster;

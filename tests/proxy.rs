@@ -30,7 +30,7 @@ use crate::util::{Recording, TestServer, client, eventually, record_with, start_
 const DEPLOY_CONF: &str = include_str!("../deploy/nginx.conf");
 
 /// An nginx in a temporary prefix, in the foreground as one process; killed on drop.
-struct Nginx {
+pub struct Nginx {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
@@ -44,11 +44,11 @@ impl Drop for Nginx {
 }
 
 impl Nginx {
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{}", self.port, path)
     }
 
-    fn error_log(&self) -> String {
+    pub fn error_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
     }
 }
@@ -70,31 +70,45 @@ pub fn free_port() -> u16 {
 /// `extra` (one directive) goes into the `location` block, in place of the shipped one with
 /// the same name if any.
 fn config(dir: &Path, port: u16, upstream: SocketAddr, extra: &str) -> String {
+    config_of(DEPLOY_CONF, dir, port, &[upstream], extra)
+}
+
+/// [`config`] for any shipped server block `conf`: its `upstream`'s `server 127.0.0.1:…`
+/// lines become one line per address of `upstreams` (keeping the first line's parameters).
+fn config_of(conf: &str, dir: &Path, port: u16, upstreams: &[SocketAddr], extra: &str) -> String {
     // The directive's name (and, for `proxy_set_header`, the header): every word but the value.
     let words: Vec<&str> = extra.split_whitespace().collect();
     let key = &words[..words.len().saturating_sub(1)];
-    let kept: String = DEPLOY_CONF
+    let upstream_lines = upstream_servers(conf, upstreams);
+    let mut placed = false;
+    let kept: String = conf
         .lines()
         .filter(|line| {
             key.is_empty() || !line.split_whitespace().collect::<Vec<_>>().starts_with(key)
         })
-        .map(|line| format!("{line}\n"))
+        .filter_map(|line| {
+            if !line.trim_start().starts_with("server 127.0.0.1:") {
+                return Some(format!("{line}\n"));
+            }
+            (!std::mem::replace(&mut placed, true))
+                .then(|| "    server 127.0.0.1:UPSTREAMS\n".to_string())
+        })
         .collect();
     let server = kept
-        .replace("server 127.0.0.1:3000;", &format!("server {upstream};"))
+        .replace("    server 127.0.0.1:UPSTREAMS\n", &upstream_lines)
         .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
         .replace(
             "proxy_http_version 1.1;",
             &format!("proxy_http_version 1.1;\n        {extra}"),
         );
     assert!(
-        server.contains(&upstream.to_string()) && server.contains(&format!(":{port};")),
-        "deploy/nginx.conf still has `server 127.0.0.1:3000;` and `listen 80;`"
+        server.contains(&upstreams[0].to_string()) && server.contains(&format!(":{port};")),
+        "the shipped configuration still has `server 127.0.0.1:300N…;` and `listen 80;`"
     );
     let dir = dir.display();
     format!(
         "worker_processes 1;
-events {{ worker_connections 64; }}
+events {{ worker_connections 1024; }}
 http {{
     # Debian's stock settings.
     sendfile on;
@@ -117,6 +131,33 @@ http {{
     )
 }
 
+/// The `server` lines of `conf`'s upstream for `upstreams`, with the first shipped line's
+/// parameters (`max_fails=…`).
+fn upstream_servers(conf: &str, upstreams: &[SocketAddr]) -> String {
+    let parameters = conf
+        .lines()
+        .find_map(|line| line.trim_start().strip_prefix("server 127.0.0.1:"))
+        .and_then(|rest| rest.split_once(|c: char| c == ' ' || c == ';'))
+        .map_or("", |(_, after)| after.trim_end_matches(';').trim());
+    upstreams
+        .iter()
+        .map(|addr| format!("    server {addr} {parameters};\n").replace(" ;", ";"))
+        .collect()
+}
+
+/// Starts nginx with the shipped server block `conf` in front of `upstreams`, or prints a
+/// loud SKIPPED line and returns `None`.
+pub fn start_nginx_for(test: &str, conf: &str, upstreams: &[SocketAddr]) -> Option<Nginx> {
+    let Some(binary) = nginx_binary() else {
+        crate::util::skipped(test, "the Debian package nginx (apt-get install nginx)");
+        return None;
+    };
+    let dir = tempfile::tempdir().expect("nginx dir");
+    let port = free_port();
+    let text = config_of(conf, dir.path(), port, upstreams, "");
+    Some(launch_nginx(&binary, dir, port, &text))
+}
+
 /// Starts nginx in front of `upstream`, or prints a loud SKIPPED line and returns `None`.
 fn start_nginx(test: &str, upstream: SocketAddr) -> Option<Nginx> {
     start_nginx_with(test, upstream, "")
@@ -129,9 +170,15 @@ fn start_nginx_with(test: &str, upstream: SocketAddr, extra: &str) -> Option<Ngi
     };
     let dir = tempfile::tempdir().expect("nginx dir");
     let port = free_port();
+    let text = config(dir.path(), port, upstream, extra);
+    Some(launch_nginx(&binary, dir, port, &text))
+}
+
+/// Runs nginx on configuration `text` in `dir`, and waits until it listens on `port`.
+fn launch_nginx(binary: &Path, dir: tempfile::TempDir, port: u16, text: &str) -> Nginx {
     let conf = dir.path().join("nginx.conf");
     std::fs::File::create(&conf)
-        .and_then(|mut f| f.write_all(config(dir.path(), port, upstream, extra).as_bytes()))
+        .and_then(|mut f| f.write_all(text.as_bytes()))
         .expect("write nginx.conf");
     let prefix = dir.path().display().to_string();
     // One process (`master_process off`): killing it leaves no worker behind. As root,
@@ -139,7 +186,7 @@ fn start_nginx_with(test: &str, upstream: SocketAddr, extra: &str) -> Option<Ngi
     let globals = format!(
         "daemon off; master_process off; pid {prefix}/nginx.pid; error_log {prefix}/error.log;"
     );
-    let child = Command::new(&binary)
+    let child = Command::new(binary)
         .args(["-p", &prefix, "-c", &conf.display().to_string()])
         .args(["-e", &format!("{prefix}/error.log"), "-g", &globals])
         .stdin(Stdio::null())
@@ -160,7 +207,7 @@ fn start_nginx_with(test: &str, upstream: SocketAddr, extra: &str) -> Option<Ngi
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    Some(nginx)
+    nginx
 }
 
 /// When each needle first appears in the (decoded) body.

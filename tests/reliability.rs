@@ -141,7 +141,8 @@ pub async fn read_to_end_or_reset(stream: &mut TcpStream) -> (Vec<u8>, bool) {
     }
 }
 
-/// A `braid serve` child process on a fresh seeded database in a temp dir, killed on drop.
+/// A `braid serve` child process on a fresh seeded database in a temp dir (or on a given
+/// PostgreSQL database), killed on drop.
 pub struct Braid {
     child: Child,
     pub addr: SocketAddr,
@@ -149,6 +150,8 @@ pub struct Braid {
     extra: Vec<String>,
     rust_log: String,
     dir: TempDir,
+    /// `--database`: the temp dir's SQLite file unless given.
+    database: Option<String>,
 }
 
 impl Braid {
@@ -163,17 +166,66 @@ impl Braid {
         let dir = tempfile::tempdir().expect("temp dir");
         let log = dir.path().join("braid.log");
         let extra: Vec<String> = extra.iter().map(|arg| arg.to_string()).collect();
-        let (child, addr) = launch(dir.path(), &extra, rust_log, &log);
+        let database = dir.path().join("braid.sqlite3").display().to_string();
+        let child = launch(&database, free_addr_checked(None), &extra, rust_log, &log);
+        let mut braid = Braid {
+            addr: child.1,
+            child: child.0,
+            log,
+            extra,
+            rust_log: rust_log.to_string(),
+            dir,
+            database: None,
+        };
+        braid.wait_listening().await;
+        braid
+    }
+
+    /// An instance on `database` (a `postgres://` URL several instances share) listening on
+    /// `addr`, which [`Braid::restart_same_addr`] keeps.
+    pub async fn spawn_on(database: &str, addr: SocketAddr, extra: &[&str]) -> Braid {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("braid.log");
+        let extra: Vec<String> = extra.iter().map(|arg| arg.to_string()).collect();
+        let (child, addr) = launch(
+            database,
+            free_addr_checked(Some(addr)),
+            &extra,
+            "warn",
+            &log,
+        );
         let mut braid = Braid {
             child,
             addr,
             log,
             extra,
-            rust_log: rust_log.to_string(),
+            rust_log: "warn".to_string(),
             dir,
+            database: Some(database.to_string()),
         };
         braid.wait_listening().await;
         braid
+    }
+
+    /// Starts the binary again on the same database and the same address, after it exited.
+    pub async fn restart_same_addr(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, _) = launch(
+            &self.database_arg(),
+            self.addr,
+            &self.extra,
+            &self.rust_log,
+            &self.log,
+        );
+        self.child = child;
+        self.wait_listening().await;
+    }
+
+    fn database_arg(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| self.database().display().to_string())
     }
 
     /// Like [`Braid::restart`], with other flags.
@@ -187,7 +239,13 @@ impl Braid {
     pub async fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let (child, addr) = launch(self.dir.path(), &self.extra, &self.rust_log, &self.log);
+        let (child, addr) = launch(
+            &self.database_arg(),
+            free_addr(),
+            &self.extra,
+            &self.rust_log,
+            &self.log,
+        );
         (self.child, self.addr) = (child, addr);
         self.wait_listening().await;
     }
@@ -309,14 +367,19 @@ impl Drop for Braid {
     }
 }
 
-/// Spawns `braid serve` on `dir`'s database at a free address, its output appended to `log`.
+/// `addr`, or a free one.
+fn free_addr_checked(addr: Option<SocketAddr>) -> SocketAddr {
+    addr.unwrap_or_else(free_addr)
+}
+
+/// Spawns `braid serve` on `database` at `addr`, its output appended to `log`.
 fn launch(
-    dir: &std::path::Path,
+    database: &str,
+    addr: SocketAddr,
     extra: &[String],
     rust_log: &str,
     log: &std::path::Path,
 ) -> (Child, SocketAddr) {
-    let addr = free_addr();
     let log_file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -325,8 +388,7 @@ fn launch(
     let child = Command::new(env!("CARGO_BIN_EXE_braid"))
         .arg("serve")
         .args(["--addr", &addr.to_string()])
-        .arg("--database")
-        .arg(dir.join("braid.sqlite3"))
+        .args(["--database", database])
         .args(["--seed-customers", "20", "--seed-invoices", "200"])
         .args(extra)
         .env("RUST_LOG", rust_log)
