@@ -137,7 +137,7 @@ fn upstream_servers(conf: &str, upstreams: &[SocketAddr]) -> String {
     let parameters = conf
         .lines()
         .find_map(|line| line.trim_start().strip_prefix("server 127.0.0.1:"))
-        .and_then(|rest| rest.split_once(|c: char| c == ' ' || c == ';'))
+        .and_then(|rest| rest.split_once([' ', ';']))
         .map_or("", |(_, after)| after.trim_end_matches(';').trim());
     upstreams
         .iter()
