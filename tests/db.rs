@@ -433,7 +433,28 @@ async fn lookups_by_id() {
     assert!(none.is_empty());
 }
 
-/// Inserts, updates and deletes (also by cascade) keep `revenue_by_month` right.
+/// `customer_totals` (what `/customers` reads) equals the sums over the invoices themselves.
+async fn assert_customer_totals_agree(db: &Db, after: &str) {
+    let kept: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "select customer_id, invoice_count, paid_cents, pending_cents from customer_totals \
+         where invoice_count > 0 order by customer_id",
+    )
+    .fetch_all(db.read())
+    .await
+    .unwrap();
+    let counted: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "select customer_id, count(*), sum(iif(status = 'paid', amount_cents, 0)), \
+         sum(iif(status = 'pending', amount_cents, 0)) from invoices group by customer_id \
+         order by customer_id",
+    )
+    .fetch_all(db.read())
+    .await
+    .unwrap();
+    assert_eq!(kept, counted, "customer_totals after {after}");
+}
+
+/// Inserts, updates and deletes (also by cascade) keep `revenue_by_month` and
+/// `customer_totals` right.
 #[tokio::test]
 async fn triggers_keep_monthly_revenue_right() {
     let (_dir, db) = known_db().await;
@@ -451,6 +472,7 @@ async fn triggers_keep_monthly_revenue_right() {
     );
     assert_eq!(db::total_collected_cents(&db).await.ok(), Some(237_456));
     assert_eq!(db::invoice_count(&db).await.ok(), Some(7));
+    assert_customer_totals_agree(&db, "an insert").await;
 
     // Invoice 2 (500.00, 2026-03) gets paid.
     exec(&db, "update invoices set status = 'paid' where id = 2").await;
@@ -460,6 +482,11 @@ async fn triggers_keep_monthly_revenue_right() {
         db::monthly_revenue(&db, 2).await.ok(),
         Some(vec![month("2026-03", 157_500), month("2026-04", 4_000)])
     );
+
+    assert_customer_totals_agree(&db, "a status change").await;
+    exec(&db, "update invoices set customer_id = 4 where id = 3").await;
+    assert_customer_totals_agree(&db, "a change of customer").await;
+    exec(&db, "update invoices set customer_id = 2 where id = 3").await;
 
     // Invoice 5 (1000.00) moves from 2026-03 to 2026-02, and its amount changes.
     exec(
@@ -483,8 +510,11 @@ async fn triggers_keep_monthly_revenue_right() {
         Some(vec![month("2026-03", 57_500)])
     );
 
+    assert_customer_totals_agree(&db, "a delete").await;
+
     // Deleting Ada deletes her three invoices (1234.56 and 25.00 paid, 500.00 now paid).
     exec(&db, "delete from customers where id = 1").await;
+    assert_customer_totals_agree(&db, "a customer's delete").await;
     assert_eq!(db::invoice_count(&db).await.ok(), Some(3));
     assert_eq!(db::total_collected_cents(&db).await.ok(), Some(97_500));
     assert_eq!(db::total_pending_cents(&db).await.ok(), Some(199));
@@ -611,8 +641,11 @@ async fn seeded_data_is_plausible_and_consistent() {
     let expected = [
         "invoices_by_customer",
         "invoices_by_date",
+        "invoices_delete_customer_totals",
         "invoices_delete_revenue",
+        "invoices_insert_customer_totals",
         "invoices_insert_revenue",
+        "invoices_update_customer_totals",
         "invoices_update_revenue",
     ];
     assert_eq!(derived, expected);
@@ -766,5 +799,36 @@ async fn bench_one_million_invoices() {
 
     for median in dashboard {
         assert!(median < Duration::from_millis(50), "{median:?}");
+    }
+}
+
+/// A search that can match only customers and statuses is counted from `customer_totals`
+/// (no invoice read); every count equals the rows the search itself returns, whichever way
+/// it is counted.
+#[tokio::test]
+async fn search_counts_equal_the_rows_found() {
+    let (_dir, path) = temp_path();
+    let size = SeedSize {
+        customers: 30,
+        invoices: 900,
+        seed: 3,
+    };
+    let db = Db::open(&path.clone().into(), size)
+        .await
+        .expect("open and seed");
+    for query in [
+        "a", "PAID", "pend", "PEND", "p", "ai", "ada", "zzq", "e@", "%", "_", ".com", "2025-1",
+        "12", "1.5", "$1,0", "-", "paid x",
+    ] {
+        let mut found = 0;
+        for page in 1.. {
+            let rows = db::search_invoices(&db, query, page, 500).await.unwrap();
+            found += rows.len();
+            if rows.len() < 500 {
+                break;
+            }
+        }
+        let counted = db::invoice_pages(&db, query, 1).await.unwrap();
+        assert_eq!(counted as usize, found.max(1), "{query:?}");
     }
 }

@@ -256,6 +256,17 @@ async fn seeding_and_the_kept_totals() {
     .await
     .unwrap();
     assert_eq!(kept, counted, "revenue_by_month follows every write");
+    let differing: i64 = sqlx::query_scalar(
+        "select count(*) from (select customer_id, invoice_count, paid_cents, pending_cents \
+         from customer_totals where invoice_count > 0 except select customer_id, count(*), \
+         sum(case when status = 'paid' then amount_cents else 0 end), \
+         sum(case when status = 'pending' then amount_cents else 0 end) \
+         from invoices group by customer_id) as d",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(differing, 0, "customer_totals follows every write");
 
     let started = Instant::now();
     let error = db::seed(&db, APP_SEED).await.unwrap_err().to_string();

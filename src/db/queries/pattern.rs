@@ -15,6 +15,8 @@ pub(super) enum Search {
     Nothing,
     /// Rows with a column containing the text, ASCII case ignored.
     Matching {
+        /// The text, trimmed, ASCII letters in lower case.
+        lowercase: String,
         /// `%text%` with `\`, `%` and `_` escaped; use with `escape '\'`.
         contains: String,
         /// For text that reads as an amount (`1234.56`, `$1,234`): `%1234.56%` without
@@ -39,6 +41,7 @@ impl Search {
         let reads_as_amount = amount.chars().any(|c| c.is_ascii_digit())
             && amount.chars().all(|c| c.is_ascii_digit() || c == '.');
         Search::Matching {
+            lowercase: text.to_ascii_lowercase(),
             contains: contains_pattern(text),
             amount_contains: reads_as_amount.then(|| contains_pattern(&amount)),
         }
@@ -50,6 +53,32 @@ impl Search {
         match self {
             Search::Matching { contains, .. } => Some(contains),
             Search::All | Search::Nothing => None,
+        }
+    }
+
+    /// Whether the text is in `value` (a status: `paid`), as `like` would find it.
+    pub(super) fn is_in(&self, value: &str) -> bool {
+        match self {
+            Search::All => true,
+            Search::Nothing => false,
+            Search::Matching { lowercase, .. } => value.to_ascii_lowercase().contains(lowercase),
+        }
+    }
+
+    /// Whether the text can be part of a date (`2026-03-07`: digits and `-`) or of an amount
+    /// (see `amount_contains`). When it cannot, only customers and statuses match.
+    pub(super) fn may_match_dates_or_amounts(&self) -> bool {
+        match self {
+            Search::All => true,
+            Search::Nothing => false,
+            Search::Matching {
+                lowercase,
+                amount_contains,
+                ..
+            } => {
+                amount_contains.is_some()
+                    || lowercase.chars().all(|c| c.is_ascii_digit() || c == '-')
+            }
         }
     }
 
@@ -95,6 +124,11 @@ mod tests {
         assert_eq!(Search::new("ada").amount_contains(), None);
         assert_eq!(Search::new("$").amount_contains(), None);
         assert_eq!(Search::new("  "), Search::All);
+        assert!(Search::new("PAI").is_in("paid") && !Search::new("PAI").is_in("pending"));
+        assert!(!Search::new("ada").may_match_dates_or_amounts());
+        assert!(!Search::new("2026-03 x").may_match_dates_or_amounts());
+        assert!(Search::new("2026-03").may_match_dates_or_amounts());
+        assert!(Search::new("12.5").may_match_dates_or_amounts());
         assert_eq!(
             Search::new(&"x".repeat(MAX_SEARCH_CHARS + 1)),
             Search::Nothing

@@ -1,5 +1,5 @@
 //! PostgreSQL's bulk path: `COPY … FROM STDIN` in CSV, in one transaction, with the
-//! indexes (but the primary key) and the revenue trigger of `invoices` off during the load.
+//! indexes (but the primary key) and the summary triggers of `invoices` off during the load.
 //!
 //! Several instances may start on one empty database at once: the first to lock
 //! `customers` seeds it, the others then find it full and skip.
@@ -29,19 +29,19 @@ pub(super) async fn load(
         return Ok(answer);
     }
     if customers > 0 {
-        sqlx::query("truncate invoices, customers, revenue_by_month, form_submissions")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "truncate invoices, customers, revenue_by_month, customer_totals, form_submissions",
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     let indexes = drop_indexes(&mut tx).await?;
-    sqlx::query("alter table invoices disable trigger invoices_revenue")
+    sqlx::query("alter table invoices disable trigger user")
         .execute(&mut *tx)
         .await?;
     copy_rows(&mut tx, size).await?;
-    sqlx::raw_sql(FILL_REVENUE_BY_MONTH)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("alter table invoices enable trigger invoices_revenue")
+    sqlx::raw_sql(FILL_SUMMARIES).execute(&mut *tx).await?;
+    sqlx::query("alter table invoices enable trigger user")
         .execute(&mut *tx)
         .await?;
     for definition in &indexes {
@@ -124,9 +124,20 @@ const COPY_CUSTOMERS: &str =
 const COPY_INVOICES: &str =
     "copy invoices (id, customer_id, amount_cents, status, date) from stdin (format csv)";
 
-/// One pass over every invoice instead of one trigger call per row.
-const FILL_REVENUE_BY_MONTH: &str = r#"
+/// One pass over every invoice per summary instead of trigger calls per row.
+const FILL_SUMMARIES: &str = r#"
     delete from revenue_by_month;
+    delete from customer_totals;
+
+    insert into customer_totals (customer_id, invoice_count, paid_count, paid_cents, pending_cents)
+    select
+        customer_id,
+        count(*),
+        sum(case when status = 'paid' then 1 else 0 end),
+        sum(case when status = 'paid' then amount_cents else 0 end),
+        sum(case when status = 'pending' then amount_cents else 0 end)
+    from invoices
+    group by customer_id;
 
     insert into revenue_by_month (month, paid_cents, pending_cents, invoice_count)
     select

@@ -101,6 +101,7 @@ async fn clear(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         delete from invoices;
         delete from customers;
         delete from revenue_by_month;
+        delete from customer_totals;
         "#,
     )
     .execute(&mut *tx)
@@ -172,8 +173,8 @@ const INSERT_INVOICES: &str = r#"
     from json_each($1)
 "#;
 
-/// Recomputes `revenue_by_month` from every invoice: one pass instead of one trigger call
-/// per row.
+/// Recomputes `revenue_by_month` and `customer_totals` from every invoice: one pass each
+/// instead of trigger calls per row.
 async fn fill_revenue_by_month(tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     sqlx::query(
         r#"
@@ -192,6 +193,24 @@ async fn fill_revenue_by_month(tx: &mut SqliteConnection) -> Result<(), sqlx::Er
             count(*)
         from invoices
         group by substr(date, 1, 7);
+
+        delete from customer_totals;
+
+        insert into customer_totals (
+            customer_id,
+            invoice_count,
+            paid_count,
+            paid_cents,
+            pending_cents
+        )
+        select
+            customer_id,
+            count(*),
+            sum(iif(status = 'paid', 1, 0)),
+            sum(iif(status = 'paid', amount_cents, 0)),
+            sum(iif(status = 'pending', amount_cents, 0))
+        from invoices
+        group by customer_id;
         "#,
     )
     .execute(&mut *tx)
