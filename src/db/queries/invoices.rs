@@ -165,7 +165,7 @@ pub async fn search_invoices(
     per_page: u32,
 ) -> Result<Vec<InvoiceRow>, sqlx::Error> {
     let search = Search::new(query);
-    if search == Search::Nothing {
+    if search == Search::Nothing || matches_no_invoice(db, &search).await? {
         return Ok(Vec::new());
     }
     on_read!(
@@ -187,6 +187,22 @@ pub async fn search_invoices(
             .bind(page_offset(page, per_page))
             .fetch_all(pool)
     )
+}
+
+/// Whether a search that can match only customers and statuses matches neither (a name
+/// nobody has): known from the customers alone, where looking for rows would read every
+/// invoice to find none.
+async fn matches_no_invoice(db: &Db, search: &Search) -> Result<bool, sqlx::Error> {
+    if search.may_match_dates_or_amounts() || search.is_in("paid") || search.is_in("pending") {
+        return Ok(false);
+    }
+    let any_customer: bool = on_read!(
+        db,
+        sqlite: "select exists (select 1 from customers where name like $1 escape '\\' or email like $1 escape '\\')",
+        postgres: "select exists (select 1 from customers where name ilike $1 escape '\\' or email ilike $1 escape '\\')",
+        |sql, pool| sqlx::query_scalar(sql).bind(search.contains()).fetch_one(pool)
+    )?;
+    Ok(!any_customer)
 }
 
 /// How many pages of `per_page` rows [`search_invoices`] has for `query`; at least 1, so
