@@ -498,8 +498,8 @@ async fn slots_in_restricted_parser_contexts() {
 
 /// Sections that fail or time out where a `<div>` cannot show get their default views as
 /// the element that does (SVG `<text>`, a table row); a slot inside raw text (`<textarea>`)
-/// cannot take a range out of order: its producer is stopped, its fallback stays as the
-/// text, and the log says so, naming the section.
+/// cannot take a range: its element is marked and its text replaced, and a second slot in
+/// the same element is refused, the log naming it.
 #[tokio::test]
 async fn default_views_fit_their_context_and_raw_text_slots_are_refused() {
     let log = CapturedLog::default();
@@ -525,15 +525,21 @@ async fn default_views_fit_their_context_and_raw_text_slots_are_refused() {
                 let notes = page
                     .section(html! { "loading" }, async {
                         sleep(ms(30)).await;
-                        Ok::<_, Infallible>(html! { "notes" })
+                        Ok::<_, Infallible>(html! { "notes & more" })
                     })
                     .name("notes");
+                let more = page
+                    .section(html! { "…" }, async {
+                        sleep(ms(30)).await;
+                        Ok::<_, Infallible>(html! { "lost" })
+                    })
+                    .name("more notes");
                 page.render(Shell {
                     head: html! {},
                     body: html! {
                         svg { (in_svg) }
                         table { tbody { (in_tbody) tr { (slow) } } }
-                        textarea { (notes) }
+                        textarea { (notes) (more) }
                     },
                 })
             }),
@@ -553,11 +559,14 @@ async fn default_views_fit_their_context_and_raw_text_slots_are_refused() {
         body.contains("<tr><td class=\"braid-timeout\" role=\"status\">"),
         "{body}"
     );
-    assert!(body.contains("<textarea>loading</textarea>"), "{body}");
+    assert!(
+        body.contains("<textarea>notes &amp; more</textarea>"),
+        "the section's text replaces the fallback: {body}"
+    );
     let log = log.text();
     assert!(
-        log.contains("section \"notes\" stands in raw text"),
-        "the log names the lost section: {log}"
+        log.contains("section \"more notes\" is the second slot in one element"),
+        "the log names the refused section: {log}"
     );
 }
 

@@ -167,7 +167,7 @@ pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) ->
 /// `<template data-braid-for="bN"><svg>X</svg></template>` (or `<math>`), and X alone goes
 /// in. Returns the `<body>` content after every swap, without braid's `<noscript>` notice.
 pub fn final_body(document: &str) -> String {
-    let mut html = document.to_string();
+    let mut html = apply_text_chunks(document);
     while let Some((start, attribute)) = next_chunk(&html) {
         let name_start = start + "<template ".len() + attribute.len() + "=\"".len();
         let name_end = name_start + html[name_start..].find('"').unwrap();
@@ -201,6 +201,40 @@ pub fn final_body(document: &str) -> String {
         html.replace_range(at..at + marker.len(), "");
     }
     body_of(&html)
+}
+
+/// What the fallback runtime does with sections inside raw-text elements: each
+/// `<template data-braid-text="bN"><W>TEXT</W></template>` (and its empty `-end` template)
+/// replaces the text of the element marked `data-braid-text="bN"`, which loses the mark.
+fn apply_text_chunks(document: &str) -> String {
+    let mut html = document.to_string();
+    let open = "<template data-braid-text=\"";
+    while let Some(start) = html.find(open) {
+        let name_start = start + open.len();
+        let name_end = name_start + html[name_start..].find('"').unwrap();
+        let name = html[name_start..name_end].to_string();
+        let wrapper_start = name_end + 2;
+        let wrapper_len = html[wrapper_start..].find('>').unwrap() + 1;
+        let wrapper = &html[wrapper_start + 1..wrapper_start + wrapper_len - 1];
+        let close =
+            format!("</{wrapper}></template><template data-braid-text=\"{name}-end\"></template>");
+        let text_start = wrapper_start + wrapper_len;
+        let text_end = text_start
+            + html[text_start..]
+                .find(&close)
+                .expect("a framed text chunk");
+        let text = html[text_start..text_end].to_string();
+        html.replace_range(start..text_end + close.len(), "");
+        let mark = format!(" data-braid-text=\"{name}\">");
+        let at = html
+            .find(&mark)
+            .unwrap_or_else(|| panic!("{mark} in the document"));
+        let content_start = at + mark.len();
+        let content_end = content_start + html[content_start..].find("</").unwrap();
+        html.replace_range(content_start..content_end, &text);
+        html.replace_range(at..at + mark.len(), ">");
+    }
+    html
 }
 
 /// The first chunk's offset and the attribute that names its range.

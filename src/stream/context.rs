@@ -45,7 +45,8 @@ pub(crate) enum Context {
     /// MathML content, as SVG.
     MathMl,
     /// Inside an element whose content is text (`<textarea>`, `<title>`, `<script>`,
-    /// `<style>`, …): markup there is not parsed, so no range can stand there.
+    /// `<style>`, …): markup there is not parsed, so no range can stand there; the section
+    /// replaces the element's text instead (see [`text_wrapper`]).
     RawText,
 }
 
@@ -132,9 +133,11 @@ enum Open {
 pub(crate) struct Tracker {
     /// The open elements that matter, with their lower-case names.
     open: Vec<(Open, [u8; MAX_TRACKED_NAME])>,
-    /// Inside a raw-text element (`script`, `style`, `textarea`, …): its name, until its end
-    /// tag; carried across calls to [`Tracker::feed`].
-    raw_text: Option<&'static [u8]>,
+    /// Inside a raw-text element (`script`, `style`, `textarea`, …): its name and where its
+    /// start tag's `<` is, until its end tag; carried across calls to [`Tracker::feed_from`].
+    raw_text: Option<(&'static [u8], usize)>,
+    /// Where the markup being fed starts, in the caller's buffer.
+    base: usize,
 }
 
 /// The longest tracked element name: `foreignobject`, `annotation-xml`.
@@ -169,8 +172,22 @@ impl Tracker {
 
     /// Follows `html`, a run of markup that comes right after what was fed before. A tag cut
     /// between two runs is not seen: runs end at slot markers, which stand between tags.
+    #[cfg(test)]
     pub(crate) fn feed(&mut self, html: &str) {
+        self.feed_from(html, 0);
+    }
+
+    /// [`Tracker::feed`] of a run that starts at `base` in the caller's buffer, so that
+    /// [`Tracker::raw_text_element`] can say where an element starts in it.
+    pub(crate) fn feed_from(&mut self, html: &str, base: usize) {
+        self.base = base;
         let _ = self.scan(html, false);
+    }
+
+    /// The raw-text element the next byte is in: its name (`textarea`, `script`, …) and the
+    /// offset of its start tag's `<` in the buffer [`Tracker::feed_from`] was fed from.
+    pub(crate) fn raw_text_element(&self) -> Option<(&'static [u8], usize)> {
+        self.raw_text
     }
 
     /// [`Tracker::feed`], and with `check`, stops at the first element or text that does not
@@ -179,7 +196,7 @@ impl Tracker {
         let html = html.as_bytes();
         let mut at = 0;
         while at < html.len() {
-            if let Some(name) = self.raw_text {
+            if let Some((name, _)) = self.raw_text {
                 match find_end_tag(html, at, name) {
                     Some(end) => {
                         self.raw_text = None;
@@ -202,8 +219,9 @@ impl Tracker {
                     if check {
                         self.check_start(&tag)?;
                     }
+                    let tag_at = self.base + at;
                     at = tag.end;
-                    self.apply(&tag);
+                    self.apply(&tag, tag_at);
                 }
                 None => at = skip_markup_declaration(html, at),
             }
@@ -234,7 +252,8 @@ impl Tracker {
         self.element_context().foreign_wrapper().is_some()
     }
 
-    fn apply(&mut self, tag: &Tag<'_>) {
+    /// Applies the tag whose `<` is at `tag_at` in the caller's buffer.
+    fn apply(&mut self, tag: &Tag<'_>, tag_at: usize) {
         let mut name = [0u8; MAX_TRACKED_NAME];
         if tag.name.len() > MAX_TRACKED_NAME {
             return;
@@ -244,12 +263,18 @@ impl Tracker {
         }
         let lower = &name[..tag.name.len()];
         match tag.kind {
-            TagKind::Start { self_closing } => self.start(lower, name, self_closing),
+            TagKind::Start { self_closing } => self.start(lower, name, self_closing, tag_at),
             TagKind::End => self.end(lower),
         }
     }
 
-    fn start(&mut self, lower: &[u8], name: [u8; MAX_TRACKED_NAME], self_closing: bool) {
+    fn start(
+        &mut self,
+        lower: &[u8],
+        name: [u8; MAX_TRACKED_NAME],
+        self_closing: bool,
+        tag_at: usize,
+    ) {
         if self.in_foreign_content() {
             if breaks_out_of_foreign_content(lower) {
                 while self.in_foreign_content() {
@@ -275,7 +300,7 @@ impl Tracker {
         }
         self.open_implied_parents(lower);
         if let Some(raw) = raw_text_element(lower) {
-            self.raw_text = Some(raw);
+            self.raw_text = Some((raw, tag_at));
             return;
         }
         let opens = match lower {
@@ -441,6 +466,18 @@ fn breaks_out_of_foreign_content(name: &[u8]) -> bool {
     )
 }
 
+/// The element a raw-text section's text is wrapped in, inside its `<template>`, so that
+/// the template parses it as the element it goes into would: `textarea` for the elements
+/// whose character references are decoded (RCDATA: `textarea`, `title`), `xmp` for those
+/// whose text is taken as it is (`script`, `style`, …).
+pub(crate) fn text_wrapper(element: &[u8]) -> &'static str {
+    if matches!(element, b"textarea" | b"title") {
+        "textarea"
+    } else {
+        "xmp"
+    }
+}
+
 /// Elements whose content the parser reads as text up to their end tag (scripting on).
 fn raw_text_element(name: &[u8]) -> Option<&'static [u8]> {
     const RAW: [&[u8]; 9] = [
@@ -593,6 +630,17 @@ mod tests {
         ] {
             assert_eq!(context_after(html), Context::Flow, "{html}");
         }
+    }
+
+    #[test]
+    fn a_raw_text_element_is_found_where_it_starts() {
+        let mut tracker = Tracker::default();
+        tracker.feed_from("<p>x</p><textarea name=notes>", 100);
+        assert_eq!(tracker.raw_text_element(), Some((&b"textarea"[..], 108)));
+        tracker.feed_from("</textarea>", 200);
+        assert_eq!(tracker.raw_text_element(), None);
+        assert_eq!(text_wrapper(b"title"), "textarea");
+        assert_eq!(text_wrapper(b"script"), "xmp");
     }
 
     #[test]

@@ -15,7 +15,9 @@ use std::fmt::Write;
 /// the same swap for every section: a `MutationObserver` queues each template as the parser
 /// inserts it and applies it once something follows it in the document (its `-end`
 /// template), so a template is never applied half-parsed. A range without its `<?end>` is
-/// left as it is: the swap never removes nodes outside it. Once the document is parsed
+/// left as it is: the swap never removes nodes outside it. A section in raw text
+/// (`data-braid-text`, see [`write_text_chunk`]) replaces its element's text. Once the
+/// document is parsed
 /// (`DOMContentLoaded`) the runtime takes the mutations not yet delivered to it, applies
 /// what is left and stops observing: templates that page code inserts later are never
 /// touched. See `docs/wire-format.md`.
@@ -25,7 +27,11 @@ pub(crate) const FALLBACK_RUNTIME: &str = concat!(
     r#"function tag(n){if(n.nodeType!==7)return n.data;var x=n.data.trim();return "?"+n.target+(x?" "+x:"")}"#,
     r#"function find(w){var i=d.createNodeIterator(d.body||d,192),n;"#,
     r#"while((n=i.nextNode()))if(tag(n)===w)return n;return null}"#,
-    r#"function swap(t){var u=t.hasAttribute("data-braid-for"),f=t.getAttribute(u?"data-braid-for":"for"),c=t.content,w,g;t.remove();"#,
+    r#"function text(t,x){t.remove();if(/-end$/.test(x))return;var e=d.querySelector('[data-braid-text="'+x+'"]');if(!e)return;"#,
+    r#"var w=t.content.firstChild;e.textContent=w?w.textContent:"";e.removeAttribute("data-braid-text");"#,
+    r#"e.dispatchEvent(new CustomEvent("braid:swap",{bubbles:true,detail:{id:x}}))}"#,
+    r#"function swap(t){var x=t.getAttribute("data-braid-text");if(x!==null)return text(t,x);"#,
+    r#"var u=t.hasAttribute("data-braid-for"),f=t.getAttribute(u?"data-braid-for":"for"),c=t.content,w,g;t.remove();"#,
     r#"if(/-end$/.test(f)){var m=find('?marker name="'+f+'"');if(m)m.remove();return}"#,
     r#"var s=find('?start name="'+f+'"');if(!s)return;"#,
     r#"var p=s.parentNode,e=s.nextSibling,k=0;"#,
@@ -37,7 +43,7 @@ pub(crate) const FALLBACK_RUNTIME: &str = concat!(
     r#"p.dispatchEvent(new CustomEvent("braid:swap",{bubbles:true,detail:{id:f}}))}"#,
     r#"function run(){while(q.length){if(!q[0].nextSibling&&d.readyState==="loading")return;swap(q.shift())}}"#,
     r#"function add(r){for(var i=0;i<r.length;i++){var a=r[i].addedNodes;"#,
-    r#"for(var j=0;j<a.length;j++){var n=a[j];if(n.nodeName==="TEMPLATE"&&(n.hasAttribute("data-braid-for")||!o&&n.hasAttribute("for")))q.push(n)}}run()}"#,
+    r#"for(var j=0;j<a.length;j++){var n=a[j];if(n.nodeName==="TEMPLATE"&&(n.hasAttribute("data-braid-for")||n.hasAttribute("data-braid-text")||!o&&n.hasAttribute("for")))q.push(n)}}run()}"#,
     r#"var b=new MutationObserver(add);b.observe(d,{childList:true,subtree:true});"#,
     r#"d.addEventListener("DOMContentLoaded",function(){add(b.takeRecords());b.disconnect()})})();"#
 );
@@ -91,6 +97,19 @@ pub(crate) fn write_chunk_end(out: &mut String, id: u32, key: &str, foreign: Opt
             );
         }
     }
+}
+
+/// A section that stands inside a raw-text element (`<textarea>`, `<script>`, …), whose start
+/// tag the renderer marked `data-braid-text="b<id>.<key>"`: its text in a template, in
+/// `wrapper` (see `context::text_wrapper`), then an empty `-end` template that tells the
+/// fallback runtime the first one is complete. The runtime sets the element's text to the
+/// wrapper's, in every browser (no standard streams into raw text).
+pub(crate) fn write_text_chunk(out: &mut String, id: u32, key: &str, wrapper: &str, text: &str) {
+    let _ = write!(
+        out,
+        "<template data-braid-text=\"b{id}.{key}\"><{wrapper}>{text}</{wrapper}></template>\
+         <template data-braid-text=\"b{id}.{key}-end\"></template>"
+    );
 }
 
 /// Ends `<head>` and opens `<body>` when no script is needed.

@@ -103,6 +103,9 @@ struct PageStream {
     tracker: Tracker,
     /// How much of `out` the tracker has followed.
     tracked_to: usize,
+    /// Sections placed inside raw-text elements: the id, the element's start in `out` when
+    /// it was marked, and the wrapper of its text (see `context::text_wrapper`).
+    text_slots: Vec<(u32, usize, &'static str)>,
     /// Kept only for `?debug=timeline`.
     timings: Vec<SectionTiming>,
     shell_at: Duration,
@@ -134,6 +137,7 @@ impl PageStream {
             out: String::new(),
             tracker: Tracker::default(),
             tracked_to: 0,
+            text_slots: Vec::new(),
             timings: Vec::new(),
             shell_at: Duration::ZERO,
             finished: false,
@@ -195,7 +199,14 @@ impl PageStream {
                 } if out_of_order => {
                     waiting.context = self.slot_context();
                     if waiting.context == context::Context::RawText {
-                        self.drop_unplaceable(waiting, &fallback);
+                        let fallback = self.fitting_fallback(id, waiting.context, fallback);
+                        if self.mark_text_slot(id, &fallback) {
+                            self.pending
+                                .get_or_insert_with(FuturesUnordered::new)
+                                .push(waiting);
+                        } else {
+                            self.drop_unplaceable(waiting, &fallback);
+                        }
                         continue;
                     }
                     let fallback = self.fitting_fallback(id, waiting.context, fallback);
@@ -220,12 +231,39 @@ impl PageStream {
     /// Where the end of `out` stands: the tracker follows what was written since it last
     /// looked (shell markup, sections spliced in, earlier placeholders).
     fn slot_context(&mut self) -> context::Context {
-        self.tracker.feed(&self.out[self.tracked_to..]);
+        self.tracker
+            .feed_from(&self.out[self.tracked_to..], self.tracked_to);
         self.tracked_to = self.out.len();
         self.tracker.context()
     }
 
-    /// A slot inside raw text (`<textarea>`, `<script>`, …) cannot take a range: its
+    /// A slot inside a raw-text element (`<textarea>`, `<script>`, …), where no range can
+    /// stand: the element's start tag gets `data-braid-text="b<id>.<key>"` and the fallback
+    /// goes in as its text, which the section's text replaces (`write_text_chunk`). `false`
+    /// when the element already holds a slot, or its start tag is no longer in `out`.
+    fn mark_text_slot(&mut self, id: u32, fallback: &str) -> bool {
+        let Some((element, start)) = self.tracker.raw_text_element() else {
+            return false;
+        };
+        let taken = self.text_slots.iter().any(|(_, at, _)| *at == start);
+        let name_end = start + 1 + element.len();
+        let in_out = self
+            .out
+            .get(start + 1..name_end)
+            .is_some_and(|name| name.as_bytes().eq_ignore_ascii_case(element));
+        if taken || !in_out {
+            return false;
+        }
+        let attribute = format!(" data-braid-text=\"b{id}.{}\"", self.page.range_key());
+        self.out.insert_str(name_end, &attribute);
+        self.out.push_str(fallback);
+        self.tracked_to = self.out.len();
+        self.text_slots
+            .push((id, start, context::text_wrapper(element)));
+        true
+    }
+
+    /// A second slot in one raw-text element cannot be told apart from the first: its
     /// fallback stays as text, and its producer is stopped. Warned in every build, since
     /// the section is lost; in-order and blocking modes place it.
     fn drop_unplaceable(&mut self, waiting: Waiting, fallback: &str) {
@@ -235,8 +273,8 @@ impl PageStream {
         tracing::warn!(
             page = &*self.page.name,
             section,
-            "section {section:?} stands in {} and cannot stream out of order: it is left \
-             out (render it ready, or use in-order mode)",
+            "section {section:?} is the second slot in one element of {} and cannot stream \
+             out of order: it is left out (one slot per element, or in-order mode)",
             context::Context::RawText.describe()
         );
     }
@@ -357,6 +395,9 @@ impl PageStream {
     /// One section's chunk; slots nested in its HTML are placed in `context`, where the
     /// section itself stands.
     fn write_section_chunk(&mut self, id: u32, context: context::Context, outcome: Outcome) {
+        if context == context::Context::RawText {
+            return self.write_text_chunk(id, outcome);
+        }
         let html = self.chunk_html(id, context, outcome);
         let foreign = context.foreign_wrapper();
         protocol::write_chunk_start(&mut self.out, id, self.page.range_key(), foreign);
@@ -365,6 +406,28 @@ impl PageStream {
         self.documents.push((html, 0));
         self.expand();
         protocol::write_chunk_end(&mut self.out, id, self.page.range_key(), foreign);
+    }
+
+    /// The chunk of a section inside a raw-text element: its HTML is that element's text,
+    /// as in blocking mode. Text that would end the wrapper early is left out, and logged.
+    fn write_text_chunk(&mut self, id: u32, outcome: Outcome) {
+        let wrapper = self
+            .text_slots
+            .iter()
+            .find(|(slot, _, _)| *slot == id)
+            .map_or("xmp", |(_, _, wrapper)| *wrapper);
+        let mut text = self.settle(id, outcome, context::Context::RawText);
+        let closing = format!("</{wrapper}");
+        if text.to_ascii_lowercase().contains(&closing) {
+            let section = self.section_name(id);
+            tracing::warn!(
+                page = &*self.page.name,
+                section,
+                "the text of section {section:?} holds {closing}>, which would end it early: left out"
+            );
+            text.clear();
+        }
+        protocol::write_text_chunk(&mut self.out, id, self.page.range_key(), wrapper, &text);
     }
 
     /// A section's HTML for its chunk. In foreign content it is parsed as SVG or MathML, where

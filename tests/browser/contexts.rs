@@ -127,6 +127,18 @@ pub const CONTEXTS: &[Context] = &[
         section: "<em>middle</em>",
     },
     Context {
+        name: "textarea",
+        around: "<form><textarea name=\"notes\">{}</textarea></form>",
+        fallback: "loading",
+        section: "a &lt; b &amp; c, <not a tag>",
+    },
+    Context {
+        name: "script data",
+        around: "<script type=\"application/json\" id=\"data\">{}</script>",
+        fallback: "",
+        section: "{\"n\": 1, \"s\": \"&amp;\"}",
+    },
+    Context {
         name: "text fallback in a row",
         around: "<table><tbody><tr>{}</tr></tbody></table>",
         fallback: "loading…",
@@ -214,14 +226,15 @@ pub const PROBLEMS: &str = "window.__problems";
 pub const SWAPS: &str = "window.__swaps.length";
 
 impl Context {
-    /// Whether the section stands in foreign content, which the fallback runtime applies in
-    /// every browser (natively streaming Chromium included).
-    pub fn is_foreign(&self) -> bool {
+    /// Whether the section stands in foreign content or raw text, which the fallback
+    /// runtime applies in every browser (natively streaming Chromium included).
+    pub fn needs_the_runtime(&self) -> bool {
         let before = self.around.split("{}").next().unwrap_or("");
         let opened = |tag: &str| before.matches(&format!("<{tag}")).count();
         let closed = |tag: &str| before.matches(&format!("</{tag}")).count();
-        (opened("svg") > closed("svg") || opened("math") > closed("math"))
-            && !before.contains("<foreignObject")
+        let foreign = (opened("svg") > closed("svg") || opened("math") > closed("math"))
+            && !before.contains("<foreignObject");
+        foreign || opened("textarea") > closed("textarea") || opened("script") > closed("script")
     }
 }
 
