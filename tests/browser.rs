@@ -491,6 +491,14 @@ async fn every_parser_context_ends_as_the_blocking_document_in_chromium() {
             different.push(format!("{}:\n  {}\n  {}", context.name, trees[0], trees[1]));
         }
     }
+    tab.open(&server.url("/unclosed-fallback")).await;
+    tab.wait_complete().await;
+    let around = tab.eval(contexts::AROUND_THE_UNCLOSED_RANGE).await;
+    if around != json!(["before", "after", "last"]) {
+        different.push(format!(
+            "a range without its end removed nodes outside it: {around}"
+        ));
+    }
     for path in contexts::OTHER_PAGES {
         let mut trees = Vec::new();
         for mode in ["out-of-order", "off"] {

@@ -118,6 +118,73 @@ pub(crate) fn fit(context: Context, html: &str) -> Result<(), String> {
     Tracker::at(context).scan(html, true)
 }
 
+/// `Ok` if `fallback` can stand in a range in `context`: it [`fit`]s there, and it closes
+/// every element it opens and nothing else. A range's `<?end>` must be its `<?start>`'s
+/// sibling: after `<b>loading` it would land inside the `<b>`, and Chromium's native swap
+/// then removes everything after the slot, to the end of its parent.
+pub(crate) fn fallback_fits(context: Context, fallback: &str) -> Result<(), String> {
+    balanced(fallback, context.foreign_wrapper().is_some())?;
+    fit(context, fallback)
+}
+
+/// Every element opened in `html` is closed in it, in order, and no end tag closes one it
+/// did not open. Void elements need no end tag; in foreign content neither do self-closed
+/// ones (`<rect/>`).
+fn balanced(html: &str, foreign: bool) -> Result<(), String> {
+    let bytes = html.as_bytes();
+    let mut open: Vec<Vec<u8>> = Vec::new();
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'<', &bytes[at..]) {
+        at += found;
+        let Some(tag) = Tag::read(bytes, at) else {
+            at = skip_markup_declaration(bytes, at);
+            continue;
+        };
+        at = tag.end;
+        let name = tag.name.to_ascii_lowercase();
+        match tag.kind {
+            TagKind::Start { self_closing } => {
+                if !is_void(&name) && !(self_closing && foreign) {
+                    open.push(name);
+                }
+            }
+            TagKind::End if open.last() == Some(&name) => {
+                open.pop();
+            }
+            TagKind::End => {
+                return Err(format!(
+                    "a </{}> it did not open",
+                    String::from_utf8_lossy(&name)
+                ));
+            }
+        }
+    }
+    match open.last() {
+        Some(name) => Err(format!("an unclosed <{}>", String::from_utf8_lossy(name))),
+        None => Ok(()),
+    }
+}
+
+/// Elements with no end tag.
+fn is_void(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"source"
+            | b"track"
+            | b"wbr"
+    )
+}
+
 /// An element on the model's stack of open elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Open {
@@ -678,6 +745,37 @@ mod tests {
         ] {
             assert_eq!(fit(context, fallback), Ok(()), "{fallback} in {context:?}");
         }
+    }
+
+    #[test]
+    fn a_fallback_closes_what_it_opens() {
+        for fallback in [
+            "<b>loading",
+            "<p>a<p>b",
+            "</div>",
+            "<div><span></div></span>",
+        ] {
+            assert!(
+                fallback_fits(Context::Flow, fallback).is_err(),
+                "{fallback}"
+            );
+        }
+        for fallback in [
+            "",
+            "…",
+            "<div class=s><br><img src=x></div>",
+            "<b>a</b> <i>b</i>",
+        ] {
+            assert_eq!(fallback_fits(Context::Flow, fallback), Ok(()), "{fallback}");
+        }
+        assert_eq!(
+            fallback_fits(Context::Svg, "<rect/><g><rect></rect></g>"),
+            Ok(())
+        );
+        assert_eq!(
+            fallback_fits(Context::Flow, "<b>loading"),
+            Err("an unclosed <b>".to_string())
+        );
     }
 
     #[test]

@@ -287,12 +287,13 @@ impl PageStream {
             .map_or_else(|| "unnamed".to_string(), |entry| entry.name.to_string())
     }
 
-    /// The fallback itself if the parser leaves it where it stands in `context`; else
-    /// nothing, with a warning naming the section (debug builds; a debug-level event in
-    /// release builds, where it would repeat on every request): a fallback the parser moves
-    /// out of its range would stay on screen after the section arrives.
+    /// The fallback itself if the parser leaves it where it stands in `context` and it
+    /// closes what it opens; else nothing, with a warning naming the section (debug builds;
+    /// a debug-level event in release builds, where it would repeat on every request): a
+    /// fallback the parser moves out of its range would stay on screen after the section
+    /// arrives, and one that leaves an element open takes the range's end inside it.
     fn fitting_fallback(&self, id: u32, context: context::Context, fallback: String) -> String {
-        let Err(moved) = context::fit(context, &fallback) else {
+        let Err(moved) = context::fallback_fits(context, &fallback) else {
             return fallback;
         };
         let section = self.section_name(id);
@@ -301,9 +302,9 @@ impl PageStream {
             tracing::warn!(
                 page = &*self.page.name,
                 section,
-                "the fallback of section {section:?} cannot stand in {where_}: the HTML \
-                 parser would move {moved} out of the section's range, and it would stay \
-                 after the section arrives; sent without a fallback"
+                "the fallback of section {section:?} cannot stand in {where_}: {moved} would \
+                 break the section's range (the HTML parser moves it, or the range's end \
+                 would land inside it); sent without a fallback"
             );
         } else {
             tracing::debug!(page = &*self.page.name, section, %moved, context = where_,

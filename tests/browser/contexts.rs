@@ -155,11 +155,32 @@ pub fn router() -> Router {
             get(|Path(n): Path<usize>, page: Page| async move { context_page(page, &CONTEXTS[n]) }),
         )
         .route("/nested-ready", get(nested_ready_page))
+        .route("/unclosed-fallback", get(unclosed_fallback_page))
         .with_state(Engine::default())
 }
 
 /// Pages besides the contexts, compared with their blocking documents the same way.
 pub const OTHER_PAGES: &[&str] = &["/nested-ready"];
+
+/// A raw fallback that leaves a `<b>` open: the range's `<?end>` lands inside it, so the
+/// range has no end among its start's siblings. The swap must then remove nothing: the
+/// paragraphs after the slot stay.
+async fn unclosed_fallback_page(page: Page) -> Response {
+    let slot = page.section(PreEscaped("<b>loading".to_string()), async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Ok::<_, Infallible>(html! { i { "arrived" } })
+    });
+    let head = html! { title { "unclosed" } script nonce=(page.nonce()) { (PreEscaped(COLLECT_PROBLEMS)) } };
+    page.render(Shell {
+        head,
+        body: html! { main { p #before { "before" } (slot) p #after { "after" } p #last { "last" } } },
+    })
+}
+
+/// After `/unclosed-fallback` completes: the paragraphs around the slot, as `[before, after,
+/// last]` texts (`null` for one that is gone).
+pub const AROUND_THE_UNCLOSED_RANGE: &str =
+    "['#before', '#after', '#last'].map(s => document.querySelector(s)?.textContent ?? null)";
 
 /// A section that is ready at once holds a pending slot inside `<svg>`; a later slot in
 /// flow content has a `<div>` fallback. Where the first one's markup ends, the parser is

@@ -347,6 +347,16 @@ async fn every_parser_context_ends_as_the_blocking_document(engine: BrowserEngin
             different.push(format!("{}:\n  {}\n  {}", context.name, trees[0], trees[1]));
         }
     }
+    browser.open(&server.url("/unclosed-fallback")).await;
+    browser.wait_complete().await;
+    let around = browser
+        .eval(super::contexts::AROUND_THE_UNCLOSED_RANGE)
+        .await;
+    if around != json!(["before", "after", "last"]) {
+        different.push(format!(
+            "a range without its end removed nodes outside it: {around}"
+        ));
+    }
     for path in super::contexts::OTHER_PAGES {
         let mut trees = Vec::new();
         for mode in ["out-of-order", "off"] {
