@@ -144,7 +144,8 @@ fn balanced(html: &str, foreign: bool) -> Result<(), String> {
         let name = tag.name.to_ascii_lowercase();
         match tag.kind {
             TagKind::Start { self_closing } => {
-                if !is_void(&name) && !(self_closing && foreign) {
+                let has_end_tag = !(is_void(&name) || self_closing && foreign);
+                if has_end_tag {
                     open.push(name);
                 }
             }
