@@ -22,7 +22,8 @@ trap cleanup EXIT
 
 start_instance() {
     local port=$1
-    "$BRAID" serve --addr "127.0.0.1:$port" --database "$DATABASE" --demo-user user@nextmail.com:123456 \
+    "$BRAID" serve --addr "127.0.0.1:$port" --database "$DATABASE" --behind-proxy \
+        --demo-user user@nextmail.com:123456 \
         > "$OUT/braid.$port.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/bench/s0" > /dev/null && return; sleep 0.1; done

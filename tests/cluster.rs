@@ -38,8 +38,11 @@ impl Cluster {
         };
         // The first instance migrates and seeds; the others find it ready.
         let mut instances = Vec::new();
+        // Sections late enough that a kill lands mid-stream; client addresses from nginx's
+        // X-Forwarded-For (otherwise every sign-in failure would count against 127.0.0.1).
+        let flags = ["--behind-proxy", "--demo-latency", "latest=300,revenue=150"];
         for _ in 0..INSTANCES {
-            instances.push(Braid::spawn_on(&database, free_addr(), &[]).await);
+            instances.push(Braid::spawn_on(&database, free_addr(), &flags).await);
         }
         let upstreams: Vec<SocketAddr> = instances.iter().map(|braid| braid.addr).collect();
         let nginx = start_nginx_for(test, INSTANCES_CONF, &upstreams)?;
@@ -253,7 +256,8 @@ async fn fetch(url: &str, cookie: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `braid load` drives 64 connections through the balancer while each instance in turn gets
+/// `braid load` drives 64 connections through the balancer, on the signed-in dashboard (a
+/// session check and six queries on PostgreSQL per page), while each instance in turn gets
 /// SIGTERM (it stops accepting, finishes what it has, exits) and is started again on its
 /// address, the next one stopped only after the balancer's `fail_timeout` (1 s) has let the
 /// restarted one back in: not one request fails.
@@ -263,9 +267,11 @@ async fn a_rolling_restart_under_load_fails_no_request() {
     let Some(mut cluster) = Cluster::start(test).await else {
         return;
     };
+    let cookie = crate::util::sign_in(&cluster.url("")).await;
     let load = tokio::process::Command::new(env!("CARGO_BIN_EXE_braid"))
         .args(["load", "-c", "64", "-d", "14s", "--json"])
-        .arg(cluster.url("/bench/s1"))
+        .args(["-H", &format!("Cookie: {cookie}")])
+        .arg(cluster.url("/dashboard"))
         .stderr(std::process::Stdio::null())
         .output();
     let load = tokio::spawn(load);
@@ -280,16 +286,12 @@ async fn a_rolling_restart_under_load_fails_no_request() {
     assert!(output.status.success(), "braid load: {output:?}");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     let responses = report["responses"].as_u64().unwrap_or(0);
-    assert!(responses > 1000, "load went through: {report}");
+    assert!(responses > 500, "load went through: {report}");
     let no_errors = serde_json::json!({
         "connect": 0, "timeout": 0, "io": 0, "eof": 0, "framing": 0, "status": {}
     });
     let log = cluster.nginx.error_log();
-    let tail: Vec<&str> = log
-        .lines()
-        .filter(|line| !line.contains("no live upstreams"))
-        .take(12)
-        .collect();
+    let tail: Vec<&str> = log.lines().take(12).collect();
     assert_eq!(
         report["errors"], no_errors,
         "no failed request during the rolling restart: {report}\nnginx: {tail:#?}"

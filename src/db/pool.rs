@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, SqlitePool};
 
 use super::error::DbError;
 use super::location::DatabaseUrl;
@@ -31,8 +31,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// quickly instead of holding the request until its section times out.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The longest any PostgreSQL statement may run (`statement_timeout`); a section's own
-/// timeout is 5 s, so a query never outlives the page that asked for it.
+/// The longest a PostgreSQL statement of the pool may run (`statement_timeout`); a section's
+/// own timeout is 5 s, so a query never outlives the page that asked for it. Migrations run
+/// on a connection of their own and seeding lifts it for its transaction.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The application's database, on either backend.
@@ -207,22 +208,26 @@ async fn open_postgres(url: &str, location: &DatabaseUrl) -> Result<PgPool, DbEr
     let options: PgConnectOptions = url
         .parse::<PgConnectOptions>()
         .map_err(open_error)?
-        .options([("statement_timeout", timeout.as_str())])
         .application_name("braid");
-    let pool = PgPoolOptions::new()
-        .max_connections(POSTGRES_CONNECTIONS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
+    // Migrations on a connection of their own, without the pages' statement timeout: one may
+    // rebuild an index over a million rows, or wait for another instance's migration lock.
+    let mut migrating = sqlx::PgConnection::connect_with(&options)
         .await
         .map_err(open_error)?;
     sqlx::migrate!("./migrations/postgres")
-        .run(&pool)
+        .run(&mut migrating)
         .await
         .map_err(|source| DbError::Migrate {
             location: location.clone(),
             source,
         })?;
-    Ok(pool)
+    let _ = migrating.close().await;
+    PgPoolOptions::new()
+        .max_connections(POSTGRES_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options.options([("statement_timeout", timeout.as_str())]))
+        .await
+        .map_err(open_error)
 }
 
 /// Which SQL a statement needs, inside [`in_transaction!`].

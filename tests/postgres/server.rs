@@ -81,6 +81,9 @@ impl Postgres {
                 "-U".as_ref(),
                 "braid".as_ref(),
                 "--no-sync".as_ref(),
+                // Not the environment's: case folding and order are the same on every machine.
+                "--locale=C.UTF-8".as_ref(),
+                "--encoding=UTF8".as_ref(),
             ],
         );
         postgres.pg_ctl_start();

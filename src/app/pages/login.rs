@@ -90,6 +90,19 @@ async fn login(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
+    // No account has a NUL in its email, and PostgreSQL refuses the byte in any text: the
+    // same answer as a wrong password, without asking the database.
+    if email.contains('\0') {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(login_page(
+            &app,
+            page,
+            email,
+            &next,
+            Some(INVALID_CREDENTIALS),
+            status,
+        ));
+    }
     let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
     let attempt = Attempt::new(email, &app.auth.client_address(peer, &headers));
     let counted = match app.auth.throttle.begin(&app.db, &attempt).await? {

@@ -66,7 +66,10 @@ impl Search {
     }
 
     /// Whether the text can be part of a date (`2026-03-07`: digits and `-`) or of an amount
-    /// (see `amount_contains`). When it cannot, only customers and statuses match.
+    /// (see `amount_contains`). When it cannot, only customers and statuses match. Text
+    /// beyond ASCII answers `true`: PostgreSQL's `ilike` folds its case by the database's
+    /// locale (`İ` matches `i`), which [`Search::is_in`] does not model, so it is searched
+    /// row by row.
     pub(super) fn may_match_dates_or_amounts(&self) -> bool {
         match self {
             Search::All => true,
@@ -77,6 +80,7 @@ impl Search {
                 ..
             } => {
                 amount_contains.is_some()
+                    || !lowercase.is_ascii()
                     || lowercase.chars().all(|c| c.is_ascii_digit() || c == '-')
             }
         }

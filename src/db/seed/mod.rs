@@ -8,8 +8,9 @@
 //!   unpacked by `json_each`.
 //! - PostgreSQL (`postgres.rs`): `COPY … FROM STDIN` in CSV.
 //!
-//! Both drop the indexes and triggers of `invoices` during the load and recreate them from
-//! the database's own stored definitions before commit (building an index once is faster
+//! Both take the indexes and summary triggers of `invoices` out of the load (SQLite drops
+//! and recreates them from its own stored definitions, PostgreSQL drops the indexes and
+//! disables the triggers) before commit (building an index once is faster
 //! than updating it a million times; the triggers would run an upsert per invoice), and
 //! fill `revenue_by_month` with a single `group by`.
 

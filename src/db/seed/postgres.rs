@@ -18,6 +18,11 @@ pub(super) async fn load(
     if_not_empty: IfNotEmpty,
 ) -> Result<Loaded, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    // A million rows take seconds, and another instance may be seeding: the pool's statement
+    // timeout bounds pages' queries, not this one.
+    sqlx::query("set local statement_timeout = 0")
+        .execute(&mut *tx)
+        .await?;
     // Blocks other seeders (not readers) until commit, so the emptiness check holds.
     sqlx::query("lock table customers in share row exclusive mode")
         .execute(&mut *tx)
@@ -52,7 +57,7 @@ pub(super) async fn load(
     // The rows carry their own ids; the identity sequences continue after them.
     sqlx::query(RESTART_IDENTITIES).execute(&mut *tx).await?;
     tx.commit().await?;
-    sqlx::query("analyze customers, invoices, revenue_by_month")
+    sqlx::query("analyze customers, invoices, revenue_by_month, customer_totals")
         .execute(pool)
         .await?;
     Ok(Loaded::Rows)

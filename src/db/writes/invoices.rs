@@ -5,7 +5,7 @@ use futures::TryFutureExt;
 
 use super::unix_now;
 use crate::db::queries::{INVOICE_BY_ID_POSTGRES, INVOICE_BY_ID_SQLITE};
-use crate::db::{Db, InvoiceRow, InvoiceStatus, in_transaction, on_write};
+use crate::db::{Db, Dialect, InvoiceRow, InvoiceStatus, in_transaction, on_write};
 
 /// How long a create form's key is remembered: a retry later than this creates a second
 /// invoice. A week covers any real retry, and the table stays small.
@@ -155,6 +155,16 @@ pub async fn update_invoice(
         if !customer_exists {
             return Ok(UpdateOutcome::UnknownCustomer);
         }
+        if dialect == Dialect::Postgres {
+            // The triggers update the old customer's totals, then the new one's: two edits
+            // moving invoices A→B and B→A at once would lock them crosswise (a deadlock).
+            // Both rows are locked first, in id order. (SQLite runs one write at a time.)
+            sqlx::query(LOCK_CUSTOMER_TOTALS)
+                .bind(id)
+                .bind(draft.customer_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let updated = sqlx::query(
             r#"
             update invoices
@@ -203,6 +213,16 @@ pub async fn delete_invoice(db: &Db, id: i64) -> Result<DeleteOutcome, sqlx::Err
         DeleteOutcome::NotFound
     })
 }
+
+/// PostgreSQL: locks the totals of invoice `$1`'s customer and of customer `$2`, in id order.
+const LOCK_CUSTOMER_TOTALS: &str = r#"
+    select customer_id
+    from customer_totals
+    where customer_id in (select customer_id from invoices where id = $1)
+       or customer_id = $2
+    order by customer_id
+    for update
+"#;
 
 /// Whether customer `$1` exists (SQLite answers 0 or 1, which sqlx reads as a `bool`).
 const CUSTOMER_EXISTS: &str = "select exists (select 1 from customers where id = $1)";
