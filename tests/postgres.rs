@@ -528,3 +528,48 @@ impl TestApp {
         crate::util::record_with(&self.url(path), &[("cookie", cookie)]).await
     }
 }
+
+/// `braid db migrate` and `braid db seed` on a `postgres://` URL: migrate, seed, refuse a
+/// second seed, reset; each message names the database without its password.
+#[tokio::test]
+async fn the_db_commands_work_on_postgres() {
+    let Some(postgres) = Postgres::get("the_db_commands_work_on_postgres") else {
+        return;
+    };
+    let DatabaseUrl::Postgres(url) = postgres.database().await else {
+        unreachable!()
+    };
+    let braid = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_braid"))
+            .args(["db", "--database", &url])
+            .args(args)
+            .output()
+            .expect("braid db")
+    };
+    let text = |output: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let migrated = braid(&["migrate"]);
+    assert!(migrated.status.success(), "{}", text(&migrated));
+    assert!(text(&migrated).contains(&format!("{url}: migrated")));
+    let seed = ["seed", "--customers", "5", "--invoices", "300"];
+    let seeded = braid(&seed);
+    assert!(seeded.status.success(), "{}", text(&seeded));
+    assert!(text(&seeded).contains("seeded 5 customers and 300 invoices"));
+    let refused = braid(&seed);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("already holds 5 customers"),
+        "{}",
+        text(&refused)
+    );
+    let reset = braid(&["seed", "--customers", "7", "--invoices", "50", "--reset"]);
+    assert!(reset.status.success(), "{}", text(&reset));
+    let db = Db::open_without_seed(&url.parse().unwrap()).await.unwrap();
+    assert_eq!(db::customer_count(&db).await.unwrap(), 7);
+    assert_eq!(db::invoice_count(&db).await.unwrap(), 50);
+}

@@ -1,5 +1,6 @@
 //! `/dashboard`: four summary cards, the revenue chart and the latest invoices, each its own
-//! section; all six queries start together when the request arrives.
+//! section. The cards share one resource, their totals read in one query; the chart and the
+//! latest invoices never wait for it. All three queries start when the request arrives.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -11,8 +12,8 @@ use crate::app::AppState;
 use crate::app::auth::SignedIn;
 use crate::app::components::layout::Frame;
 use crate::app::components::{cards, chart, format, layout, skeleton, tables};
-use crate::db::{self, Db};
-use crate::stream::{Page, Slot};
+use crate::db::{self, CardTotals};
+use crate::stream::{Page, Resource, ResourceError, Slot};
 
 /// The `/dashboard` route.
 pub fn router() -> Router<AppState> {
@@ -29,7 +30,11 @@ async fn dashboard(
     Extension(user): Extension<SignedIn>,
     page: Page,
 ) -> Response {
-    let cards = Card::ALL.map(|card| card_section(&page, &app, card));
+    let totals: Resource<CardTotals> = {
+        let app = app.clone();
+        page.resource(async move { db::card_totals(&app.db).await })
+    };
+    let cards = Card::ALL.map(|card| card_section(&page, &app, &totals, card));
     let revenue = {
         let app = app.clone();
         page.section(skeleton::chart(), async move {
@@ -65,7 +70,7 @@ async fn dashboard(
     ))
 }
 
-/// The four summary cards, each an independent aggregate query.
+/// The four summary cards, each its own section over the shared [`CardTotals`].
 #[derive(Debug, Clone, Copy)]
 enum Card {
     Collected,
@@ -101,13 +106,13 @@ impl Card {
         }
     }
 
-    async fn value(self, db: &Db) -> Result<String, sqlx::Error> {
-        Ok(match self {
-            Card::Collected => format::dollars(db::total_collected_cents(db).await?),
-            Card::Pending => format::dollars(db::total_pending_cents(db).await?),
-            Card::Invoices => count(db::invoice_count(db).await?),
-            Card::Customers => count(db::customer_count(db).await?),
-        })
+    fn value(self, totals: &CardTotals) -> String {
+        match self {
+            Card::Collected => format::dollars(totals.collected_cents),
+            Card::Pending => format::dollars(totals.pending_cents),
+            Card::Invoices => count(totals.invoices),
+            Card::Customers => count(totals.customers),
+        }
     }
 }
 
@@ -115,12 +120,13 @@ fn count(value: i64) -> String {
     format::thousands(value.unsigned_abs())
 }
 
-fn card_section(page: &Page, app: &AppState, card: Card) -> Slot {
-    let app = app.clone();
+/// One card: waits for the shared totals (and its own demo latency), nothing else.
+fn card_section(page: &Page, app: &AppState, totals: &Resource<CardTotals>, card: Card) -> Slot {
+    let (app, totals) = (app.clone(), totals.clone());
     page.section(skeleton::card(card.label()), async move {
         app.latency.wait(card.name()).await;
-        let value = card.value(&app.db).await?;
-        Ok::<_, sqlx::Error>(cards::card(card.label(), &value))
+        let totals = totals.get().await?;
+        Ok::<_, ResourceError>(cards::card(card.label(), &card.value(&totals)))
     })
     .name(card.name())
 }

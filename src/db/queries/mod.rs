@@ -13,7 +13,8 @@ mod users;
 
 pub use customers::{customer_by_id, customer_choices, customers_with_totals};
 pub use dashboard::{
-    customer_count, invoice_count, monthly_revenue, total_collected_cents, total_pending_cents,
+    CardTotals, card_totals, customer_count, invoice_count, monthly_revenue, total_collected_cents,
+    total_pending_cents,
 };
 pub(crate) use invoices::{INVOICE_BY_ID_POSTGRES, INVOICE_BY_ID_SQLITE};
 pub use invoices::{
