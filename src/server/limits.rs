@@ -20,7 +20,9 @@ pub struct Limits {
 
 /// Middleware: 414 for an over-long URL; 503 with `Retry-After` when the server already
 /// streams `max_streams` responses, so overload answers in microseconds instead of queueing
-/// without bound.
+/// without bound. Only page work is shed: monitoring (`/metrics`, `/healthz`) and static
+/// files (`/assets/…`, `/favicon.ico`) stay answerable, so an overloaded server is seen as
+/// one, and the pages it does serve keep their stylesheet.
 pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next) -> Response {
     let target_len = request
         .uri()
@@ -33,7 +35,8 @@ pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next)
         )
             .into_response();
     }
-    if limits.engine.streams_in_flight() >= limits.max_streams {
+    let exempt = never_shed(request.uri().path());
+    if !exempt && limits.engine.streams_in_flight() >= limits.max_streams {
         metrics::counter!("braid_shed_requests_total").increment(1);
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -43,4 +46,24 @@ pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next)
             .into_response();
     }
     next.run(request).await
+}
+
+/// Paths that cost no stream and little work: answered even beyond `max_streams`.
+fn never_shed(path: &str) -> bool {
+    matches!(path, "/metrics" | "/healthz" | "/favicon.ico") || path.starts_with("/assets/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::never_shed;
+
+    #[test]
+    fn only_monitoring_and_static_files_are_never_shed() {
+        for path in ["/metrics", "/healthz", "/favicon.ico", "/assets/style.css"] {
+            assert!(never_shed(path), "{path}");
+        }
+        for path in ["/", "/dashboard", "/metrics/x", "/assetsx", "/bench/s1"] {
+            assert!(!never_shed(path), "{path}");
+        }
+    }
 }

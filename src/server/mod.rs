@@ -131,6 +131,12 @@ pub fn with_middleware(router: Router, limits: Limits) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
+/// `GET /healthz`: `200 ok` while the process serves, answered even beyond `--max-streams`
+/// and without touching the database, for load balancers and liveness probes.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
 /// Serves `router` (with [`with_middleware`]) on `listener` until `shutdown` resolves, then
 /// drains: no new connections, in-flight streams finish, and at the drain deadline the engine
 /// ends every stream that is still open.
@@ -142,7 +148,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     metrics::handle();
-    let router = router.route("/metrics", get(metrics::render).with_state(engine.clone()));
+    let router = router
+        .route("/metrics", get(metrics::render).with_state(engine.clone()))
+        .route("/healthz", get(healthz));
     let limits = Limits {
         engine: engine.clone(),
         max_streams: options.max_streams,

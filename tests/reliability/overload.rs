@@ -8,8 +8,9 @@ use braid::stream::Engine;
 use crate::util::{eventually, final_body, record, start_server_with};
 
 /// Overload: with `max_streams` = 5 and five 2 s streams open, a sixth request gets a 503
-/// with `Retry-After` in a small fraction of those 2 s; the five still complete well-formed,
-/// and once they are done a new request succeeds.
+/// with `Retry-After` in a small fraction of those 2 s, while `/metrics` and `/healthz` still
+/// answer (monitoring does not go blind); the five still complete well-formed, and once they
+/// are done a new request succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
     const SECTION_MS: u64 = 2000;
@@ -49,6 +50,11 @@ async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
         refused.total
     );
     assert_eq!(engine.streams_in_flight(), 5, "the 503 took no slot");
+    for path in ["/metrics", "/healthz"] {
+        let rec = record(&server.url(path)).await;
+        assert_eq!(rec.status, 200, "{path} beyond max_streams: {}", rec.body());
+    }
+    assert_eq!(record(&server.url("/healthz")).await.body(), "ok\n");
 
     for held in held {
         let rec = held.await.expect("held request");
