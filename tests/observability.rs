@@ -60,6 +60,37 @@ async fn metrics_describe_sections_and_requests() {
     }
 }
 
+/// A page rendered by a fallback handler (no route matched) is named `unmatched` in the
+/// metrics, whatever the path: paths from outside never become labels.
+#[tokio::test]
+async fn unmatched_paths_share_one_page_label() {
+    let engine = Engine::default();
+    let router = Router::new()
+        .fallback(|page: Page| async move {
+            let late = page
+                .section(html! { "…" }, async {
+                    sleep(Duration::from_millis(10)).await;
+                    Ok::<_, Infallible>(html! { p { "not found, streamed" } })
+                })
+                .name("late");
+            page.render(Shell {
+                head: html! {},
+                body: html! { (late) },
+            })
+        })
+        .with_state(engine.clone());
+    let server = start_server(router, engine).await;
+    for path in ["/no-such-page-1", "/no-such-page-2"] {
+        assert_eq!(record(&server.url(path)).await.status, 200);
+    }
+    let text = record(&server.url("/metrics")).await.body();
+    assert!(!text.contains("no-such-page"), "{text}");
+    assert!(
+        text.contains(r#"braid_sections_total{page="unmatched",section="late",outcome="ok"}"#),
+        "{text}"
+    );
+}
+
 /// `?debug=timeline` appends one bar per section, the shell flush and the totals, but only
 /// when the server allows it.
 #[tokio::test]

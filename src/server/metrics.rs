@@ -85,7 +85,9 @@ pub async fn render(State(engine): State<Engine>) -> Response {
 pub async fn count_requests(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let route = route
+        .as_ref()
+        .map_or(crate::stream::UNMATCHED_ROUTE, MatchedPath::as_str);
     request_counter(route, response.status()).increment(1);
     response
 }

@@ -32,7 +32,7 @@ mod timing;
 pub use engine::{Engine, EngineConfig};
 pub use liveness::{HEARTBEAT, ReadClosed};
 pub use mode::{Mode, UnknownMode, is_crawler};
-pub use page::{Page, PageRejection, Scope};
+pub use page::{Page, PageRejection, Scope, UNMATCHED_ROUTE};
 pub use render::Shell;
 pub use resource::{Resource, ResourceError};
 pub use section::{ErrorId, ErrorView, OutcomeKind, default_error_view, default_timeout_view};

@@ -250,9 +250,11 @@ where
             .get(header::USER_AGENT)
             .and_then(|value| value.to_str().ok());
         let mode = Mode::select(params.stream.as_deref(), user_agent).map_err(PageRejection)?;
+        // The route, never the raw path: the name is a metric label and a key of the
+        // per-page metric handles, which a path from outside would grow without bound.
         let name: Arc<str> = match parts.extensions.get::<MatchedPath>() {
             Some(path) => path.as_str().into(),
-            None => parts.uri.path().into(),
+            None => UNMATCHED_ROUTE.into(),
         };
         let timeline = params.timeline && engine.config().debug_timeline;
         Ok(Page::new(&engine, mode)
@@ -260,6 +262,10 @@ where
             .with_request(parts, timeline))
     }
 }
+
+/// The name of a page rendered by a fallback handler (no route matched): one label for
+/// every such path.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// The query parameters the engine itself reads.
 #[derive(Debug, Default)]
