@@ -96,9 +96,19 @@ impl Page {
     }
 
     /// Names the page in logs and metrics (the extractor uses the matched route).
+    ///
+    /// Call it before the page is shared: once a [`Scope`] or a section exists, their logs
+    /// already carry the old name, so the name stays and a warning says so.
     pub fn with_name(mut self, name: impl Into<Arc<str>>) -> Page {
-        if let Some(shared) = self.shared_mut() {
-            shared.name = name.into();
+        let name = name.into();
+        match self.shared_mut() {
+            Some(shared) => shared.name = name,
+            None => tracing::warn!(
+                page = &*self.scope.shared.name,
+                ignored = &*name,
+                "Page::with_name after the page was shared (a Scope or a section exists): \
+                 the name is not changed"
+            ),
         }
         self
     }
@@ -194,7 +204,7 @@ impl Scope {
             Poll::Ready(outcome) => SectionState::Settled(outcome),
             Poll::Pending => match registry.spawn(task) {
                 Some(handle) => SectionState::Running(handle),
-                None => SectionState::Settled(Outcome::TimedOut),
+                None => SectionState::Settled(Outcome::Cancelled),
             },
         };
         span.record("id", id);
@@ -286,5 +296,39 @@ impl QueryFlags {
             }
         }
         flags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::section::{Outcome, SectionState};
+
+    /// A section registered through a scope that outlived its page is never run, and is
+    /// recorded as cancelled, not as timed out.
+    #[tokio::test]
+    async fn a_section_registered_after_the_page_is_gone_is_cancelled() {
+        let page = Page::new(&Engine::default(), Mode::OutOfOrder);
+        let scope = page.scope();
+        drop(page);
+        let _slot = scope.section(
+            maud::html! {},
+            std::future::pending::<Result<Markup, String>>(),
+        );
+        let registry = scope.shared.lock();
+        assert!(matches!(
+            registry.sections[0].state,
+            SectionState::Settled(Outcome::Cancelled)
+        ));
+    }
+
+    /// `with_name` on a page already shared keeps the name its sections' logs carry.
+    #[test]
+    fn a_shared_page_keeps_its_name() {
+        let page = Page::new(&Engine::default(), Mode::OutOfOrder).with_name("/first");
+        let scope = page.scope();
+        let page = page.with_name("/second");
+        assert_eq!(&*scope.shared.name, "/first");
+        assert_eq!(&*page.scope.shared.name, "/first");
     }
 }

@@ -73,8 +73,13 @@ impl OutcomeKind {
 #[derive(Debug)]
 pub(crate) enum Outcome {
     Ready(String),
-    Failed { error: String, panicked: bool },
+    Failed {
+        error: String,
+        panicked: bool,
+    },
     TimedOut,
+    /// Registered after its page was gone: never run, never shown.
+    Cancelled,
 }
 
 impl Outcome {
@@ -86,6 +91,7 @@ impl Outcome {
             } => OutcomeKind::Error,
             Outcome::Failed { panicked: true, .. } => OutcomeKind::Panic,
             Outcome::TimedOut => OutcomeKind::Timeout,
+            Outcome::Cancelled => OutcomeKind::Cancelled,
         }
     }
 }
@@ -192,6 +198,7 @@ impl SectionEntry {
                     None => timeout_view_in(context).into_string(),
                 }
             }
+            Outcome::Cancelled => String::new(),
         }
     }
 }
