@@ -93,15 +93,7 @@ async fn login(
     // No account has a NUL in its email, and PostgreSQL refuses the byte in any text: the
     // same answer as a wrong password, without asking the database.
     if email.contains('\0') {
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(login_page(
-            &app,
-            page,
-            email,
-            &next,
-            Some(INVALID_CREDENTIALS),
-            status,
-        ));
+        return Ok(invalid_credentials(&app, page, email, &next));
     }
     let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
     let attempt = Attempt::new(email, &app.auth.client_address(peer, &headers));
@@ -121,15 +113,7 @@ async fn login(
         .map_or(app.auth.decoy_hash(), |user| user.password_hash.as_str());
     let matches = password::verify(&fields.password, hash).await;
     let Some(user) = user.filter(|_| matches) else {
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(login_page(
-            &app,
-            page,
-            email,
-            &next,
-            Some(INVALID_CREDENTIALS),
-            status,
-        ));
+        return Ok(invalid_credentials(&app, page, email, &next));
     };
     app.auth
         .throttle
@@ -138,6 +122,12 @@ async fn login(
     session::sign_in(&session, &user).await?;
     tracing::info!(user = user.id, "signed in");
     Ok(Redirect::to(&next).into_response())
+}
+
+/// The one answer to a wrong email or password: the form again, with what was typed, `422`.
+fn invalid_credentials(app: &AppState, page: Page, email: &str, next: &str) -> Response {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    login_page(app, page, email, next, Some(INVALID_CREDENTIALS), status)
 }
 
 /// Signed out (or never signed in): either way the session ends and the user is home.
