@@ -2,20 +2,42 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+
+use maud::Markup;
+
+use crate::stream::{Page, Slot};
 
 /// Extra delay, by section name, that a section waits before returning its markup.
 #[derive(Debug, Clone, Default)]
 pub struct DemoLatency(Arc<HashMap<String, Duration>>);
 
 impl DemoLatency {
-    /// Sleeps for the latency configured for `section`, if any.
-    pub async fn wait(&self, section: &str) {
-        if let Some(delay) = self.0.get(section) {
-            tokio::time::sleep(*delay).await;
-        }
+    /// Registers a section on `page` named `name` (in logs, metrics and
+    /// `--demo-latency`): its producer first waits the latency configured for that name,
+    /// if any. The one place a demo section's name is written.
+    pub fn section<F, E>(
+        &self,
+        page: &Page,
+        name: &'static str,
+        fallback: Markup,
+        producer: F,
+    ) -> Slot
+    where
+        F: Future<Output = Result<Markup, E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        let delay = self.0.get(name).copied();
+        page.section(fallback, async move {
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
+            }
+            producer.await
+        })
+        .name(name)
     }
 }
 

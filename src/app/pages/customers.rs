@@ -37,13 +37,12 @@ async fn customers(
 ) -> Response {
     let query = params.query.trim().to_string();
     let rows = {
-        let query = query.clone();
-        page.section(skeleton::table_rows(8, 5), async move {
-            app.latency.wait("customers").await;
-            let customers = db::customers_with_totals(&app.db, &query).await?;
-            Ok::<_, sqlx::Error>(customer_rows(&customers))
-        })
-        .name("customers")
+        let (db, query) = (app.db.clone(), query.clone());
+        app.latency
+            .section(&page, "customers", skeleton::table_rows(8, 5), async move {
+                let customers = db::customers_with_totals(&db, &query).await?;
+                Ok::<_, sqlx::Error>(customer_rows(&customers))
+            })
     };
     let frame = Frame {
         title: "Customers",

@@ -36,24 +36,21 @@ async fn dashboard(
     };
     let cards = Card::ALL.map(|card| card_section(&page, &app, &totals, card));
     let revenue = {
-        let app = app.clone();
-        page.section(skeleton::chart(), async move {
-            app.latency.wait("revenue").await;
-            let months = db::monthly_revenue(&app.db, CHART_MONTHS).await?;
-            Ok::<_, sqlx::Error>(chart::revenue_chart(&months))
-        })
-        .name("revenue")
+        let db = app.db.clone();
+        app.latency
+            .section(&page, "revenue", skeleton::chart(), async move {
+                let months = db::monthly_revenue(&db, CHART_MONTHS).await?;
+                Ok::<_, sqlx::Error>(chart::revenue_chart(&months))
+            })
     };
-    let latest = page
-        .section(
-            skeleton::invoice_list("Latest invoices", LATEST_ROWS as usize),
-            async move {
-                app.latency.wait("latest").await;
-                let invoices = db::latest_invoices(&app.db, LATEST_ROWS).await?;
-                Ok::<_, sqlx::Error>(tables::invoice_list("Latest invoices", &invoices))
-            },
-        )
-        .name("latest");
+    let latest = {
+        let db = app.db.clone();
+        let fallback = skeleton::invoice_list("Latest invoices", LATEST_ROWS as usize);
+        app.latency.section(&page, "latest", fallback, async move {
+            let invoices = db::latest_invoices(&db, LATEST_ROWS).await?;
+            Ok::<_, sqlx::Error>(tables::invoice_list("Latest invoices", &invoices))
+        })
+    };
     let frame = Frame {
         title: "Dashboard",
         description: "Acme's totals, monthly revenue and latest invoices at a glance.",
@@ -122,11 +119,11 @@ fn count(value: i64) -> String {
 
 /// One card: waits for the shared totals (and its own demo latency), nothing else.
 fn card_section(page: &Page, app: &AppState, totals: &Resource<CardTotals>, card: Card) -> Slot {
-    let (app, totals) = (app.clone(), totals.clone());
-    page.section(skeleton::card(card.label()), async move {
-        app.latency.wait(card.name()).await;
-        let totals = totals.get().await?;
-        Ok::<_, ResourceError>(cards::card(card.label(), &card.value(&totals)))
-    })
-    .name(card.name())
+    let totals = totals.clone();
+    let fallback = skeleton::card(card.label());
+    app.latency
+        .section(page, card.name(), fallback, async move {
+            let totals = totals.get().await?;
+            Ok::<_, ResourceError>(cards::card(card.label(), &card.value(&totals)))
+        })
 }

@@ -39,13 +39,13 @@ async fn invoice(
     })?;
     // Started first: it does not depend on the invoice and never waits for it.
     let activity = {
-        let app = app.clone();
-        page.section(skeleton::invoice_list("Recent activity", 5), async move {
-            app.latency.wait("activity").await;
-            let latest = db::latest_invoices(&app.db, 5).await?;
-            Ok::<_, sqlx::Error>(tables::invoice_list("Recent activity", &latest))
-        })
-        .name("activity")
+        let db = app.db.clone();
+        let fallback = skeleton::invoice_list("Recent activity", 5);
+        app.latency
+            .section(&page, "activity", fallback, async move {
+                let latest = db::latest_invoices(&db, 5).await?;
+                Ok::<_, sqlx::Error>(tables::invoice_list("Recent activity", &latest))
+            })
     };
     // The status code depends on it, so it is awaited before the shell.
     let found: InvoiceRow = db::invoice_by_id(&app.db, id)
@@ -53,10 +53,10 @@ async fn invoice(
         .ok_or(AppError::NotFound("invoice"))?;
 
     let customer = {
-        let (app, customer_id) = (app.clone(), found.customer_id);
-        page.section(html! { div class="panel customer-panel" { (skeleton::line()) } }, async move {
-            app.latency.wait("customer").await;
-            let customer = db::customer_by_id(&app.db, customer_id).await?;
+        let (db, customer_id) = (app.db.clone(), found.customer_id);
+        let fallback = html! { div class="panel customer-panel" { (skeleton::line()) } };
+        app.latency.section(&page, "customer", fallback, async move {
+            let customer = db::customer_by_id(&db, customer_id).await?;
             Ok::<_, sqlx::Error>(html! {
                 div class="panel customer-panel" {
                     @if let Some(customer) = customer {
@@ -68,28 +68,17 @@ async fn invoice(
                 }
             })
         })
-        .name("customer")
     };
-    let (customer_id, invoice_id) = (found.customer_id, found.id);
-    let others = page
-        .section(
-            skeleton::invoice_list("Other invoices of this customer", OTHER_INVOICES as usize),
-            async move {
-                app.latency.wait("others").await;
-                let rows = db::invoices_of_customer(
-                    &app.db,
-                    customer_id,
-                    Some(invoice_id),
-                    OTHER_INVOICES,
-                )
+    let others = {
+        let (db, customer_id, invoice_id) = (app.db.clone(), found.customer_id, found.id);
+        let title = "Other invoices of this customer";
+        let fallback = skeleton::invoice_list(title, OTHER_INVOICES as usize);
+        app.latency.section(&page, "others", fallback, async move {
+            let rows = db::invoices_of_customer(&db, customer_id, Some(invoice_id), OTHER_INVOICES)
                 .await?;
-                Ok::<_, sqlx::Error>(tables::invoice_list(
-                    "Other invoices of this customer",
-                    &rows,
-                ))
-            },
-        )
-        .name("others");
+            Ok::<_, sqlx::Error>(tables::invoice_list(title, &rows))
+        })
+    };
 
     let title = format!("Invoice #{}", found.id);
     let frame = Frame {

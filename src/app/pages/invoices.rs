@@ -60,26 +60,20 @@ async fn invoices(
     let query = params.query.trim().to_string();
     let number = page_number(params.page.as_deref());
     let rows = {
-        let (app, query, csrf) = (app.clone(), query.clone(), user.csrf.clone());
-        let columns = tables::INVOICE_COLUMNS;
-        page.section(
-            skeleton::table_rows(PER_PAGE as usize, columns),
-            async move {
-                app.latency.wait("table").await;
-                let invoices = db::search_invoices(&app.db, &query, number, PER_PAGE).await?;
-                Ok::<_, sqlx::Error>(tables::invoice_rows(&invoices, &csrf))
-            },
-        )
-        .name("table")
+        let (db, query, csrf) = (app.db.clone(), query.clone(), user.csrf.clone());
+        let fallback = skeleton::table_rows(PER_PAGE as usize, tables::INVOICE_COLUMNS);
+        app.latency.section(&page, "table", fallback, async move {
+            let invoices = db::search_invoices(&db, &query, number, PER_PAGE).await?;
+            Ok::<_, sqlx::Error>(tables::invoice_rows(&invoices, &csrf))
+        })
     };
     let pages = {
-        let query = query.clone();
-        page.section(skeleton::line(), async move {
-            app.latency.wait("pages").await;
-            let total = db::invoice_pages(&app.db, &query, PER_PAGE).await?;
-            Ok::<_, sqlx::Error>(pagination(&query, number, total))
-        })
-        .name("pages")
+        let (db, query) = (app.db.clone(), query.clone());
+        app.latency
+            .section(&page, "pages", skeleton::line(), async move {
+                let total = db::invoice_pages(&db, &query, PER_PAGE).await?;
+                Ok::<_, sqlx::Error>(pagination(&query, number, total))
+            })
     };
     let frame = Frame {
         title: "Invoices",
