@@ -12,7 +12,7 @@
 //!
 //! The bytes on the wire are described in `stream/docs/wire-format.md`.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod context;
 mod engine;
@@ -31,7 +31,7 @@ mod timing;
 
 pub use engine::{Engine, EngineConfig};
 pub use liveness::{HEARTBEAT, ReadClosed};
-pub use mode::{Mode, UnknownMode, is_crawler};
+pub use mode::{Mode, UnknownMode, is_crawler, wants_one_document};
 pub use page::{Page, PageRejection, Scope, UNMATCHED_ROUTE};
 pub use render::Shell;
 pub use resource::{Resource, ResourceError};

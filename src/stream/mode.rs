@@ -122,7 +122,7 @@ const HTTP_TOOLS: &[&str] = &[
 ///
 /// The stream goes to browsers, which run the script (a `Mozilla/5.0 (…)` user agent with
 /// a browser engine token, `AppleWebKit/` or `Gecko/`, that is not on the crawler list), to
-/// the command-line tools of [`HTTP_TOOLS`], and to clients that send no user agent
+/// command-line tools (curl, wget, HTTPie, load generators), and to clients that send no user agent
 /// (hand-written scripts, `nc`). Every other client gets one document: crawlers and
 /// link-preview agents (`WhatsApp/2.23`, `Bluesky Cardyb/1.1`, `facebookexternalhit`,
 /// Slack, Discord, …), HTTP libraries, and any agent braid does not recognise: a complete
