@@ -663,3 +663,32 @@ fn add_user(database: &std::path::Path, email: &str, password: &str) {
         "braid user add {email}"
     );
 }
+
+/// A session that sign-out deleted while another request of it was still running (on any
+/// instance) is not brought back when that request saves it: saving only updates.
+#[tokio::test]
+async fn a_signed_out_session_stays_deleted() {
+    use tower_sessions::SessionStore;
+    use tower_sessions::session::{Id, Record};
+
+    let app = start_app("").await;
+    let store = braid::db::sessions::SqlSessionStore::new(app.db.clone());
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.expect("create");
+    assert!(store.load(&record.id).await.expect("load").is_some());
+    // Sign-out on one instance...
+    store.delete(&record.id).await.expect("delete");
+    // ...then the request in flight on another one saves what it changed (a flash taken).
+    record
+        .data
+        .insert("flash".to_string(), serde_json::json!("taken"));
+    store.save(&record).await.expect("save");
+    assert!(
+        store.load(&record.id).await.expect("load").is_none(),
+        "the deleted session is not re-created"
+    );
+}

@@ -34,7 +34,9 @@ impl SqlSessionStore {
         SqlSessionStore { db }
     }
 
-    async fn upsert(&self, record: &Record, insert_only: bool) -> session_store::Result<bool> {
+    /// Inserts (`insert_only`: unless the ID exists) or updates `record`; whether a row was
+    /// written.
+    async fn write(&self, record: &Record, insert_only: bool) -> session_store::Result<bool> {
         let data = serde_json::to_string(&record.data)
             .map_err(|error| session_store::Error::Encode(error.to_string()))?;
         let user_id = record.data.get(USER_ID_KEY).and_then(|id| id.as_i64());
@@ -45,13 +47,12 @@ impl SqlSessionStore {
             on conflict (id_hash) do nothing
             "#
         } else {
+            // An update, never an insert: a session that sign-out (or `braid user remove`)
+            // deleted while a request of it was in flight, on any instance, stays deleted.
             r#"
-            insert into sessions (id_hash, data, expires_at, user_id)
-            values ($1, $2, $3, $4)
-            on conflict (id_hash) do update set
-                data = excluded.data,
-                expires_at = excluded.expires_at,
-                user_id = excluded.user_id
+            update sessions
+            set data = $2, expires_at = $3, user_id = $4
+            where id_hash = $1
             "#
         };
         let id_hash = id_hash(&record.id);
@@ -82,14 +83,15 @@ impl SessionStore for SqlSessionStore {
             |sql, pool| { sqlx::query(sql).bind(now).execute(pool).map_ok(drop) }
         )
         .map_err(backend)?;
-        while !self.upsert(record, true).await? {
+        while !self.write(record, true).await? {
             record.id = Id::default();
         }
         Ok(())
     }
 
+    /// Updates a session that exists; one deleted meanwhile is not brought back.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.upsert(record, false).await.map(|_| ())
+        self.write(record, false).await.map(|_| ())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
