@@ -15,7 +15,7 @@ use futures::StreamExt;
 use maud::{Markup, PreEscaped, html};
 use tokio::time::sleep;
 
-use crate::util::{eventually, final_body, record, record_with, start_server};
+use crate::util::{CapturedLog, eventually, final_body, record, record_with, start_server};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -568,45 +568,6 @@ async fn default_views_fit_their_context_and_raw_text_slots_are_refused() {
         log.contains("section \"more notes\" is the second slot in one element"),
         "the log names the refused section: {log}"
     );
-}
-
-/// Log events of the current thread, as text (the test's runtime and server run on it).
-#[derive(Clone, Default)]
-struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl CapturedLog {
-    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
-        tracing_subscriber::fmt()
-            .with_writer(self.clone())
-            .with_ansi(false)
-            .finish()
-    }
-
-    fn text(&self) -> String {
-        let bytes = self.0.lock().map(|bytes| bytes.clone()).unwrap_or_default();
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl std::io::Write for CapturedLog {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut log) = self.0.lock() {
-            log.extend_from_slice(bytes);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
-    type Writer = CapturedLog;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
 }
 
 /// The response headers of DESIGN.md §3, with one nonce shared by the CSP and every script.

@@ -30,12 +30,12 @@ pub enum AppError {
     /// Return `503 Service Unavailable` with `Retry-After` when the database cannot be
     /// reached (no connection to be had, an I/O error), else `500 Internal Server Error`.
     /// The message is logged, never shown: it can hold details of the database.
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[from] sqlx::Error),
     /// Return `503 Service Unavailable` with `Retry-After` when the session store (the
     /// database) failed, so no session can be checked; `500` when a session's data has the
     /// wrong shape. Logged, never shown.
-    #[error("session store: {0}")]
+    #[error("session store")]
     Session(#[from] tower_sessions::session::Error),
     /// Return `500 Internal Server Error`; logged, never shown.
     #[error("internal error: {0}")]
@@ -71,19 +71,53 @@ impl AppError {
         }
     }
 
+    /// What the reader is told. Server errors say nothing of their cause, which
+    /// [`log_failures`] logs.
     fn message(&self) -> String {
         match self {
             error if error.is_unavailable() => {
-                tracing::error!(error = %self, "request failed: database unavailable");
                 "The service is briefly unavailable. Please try again in a few seconds.".to_string()
             }
             AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
-                tracing::error!(error = %self, "request failed");
                 "Something went wrong on our side. Please try again.".to_string()
             }
             other => other.to_string(),
         }
     }
+}
+
+/// A server error's cause, with its whole source chain (`database error: pool timed out
+/// …`), carried in the response's extensions from [`AppError::into_response`] to
+/// [`log_failures`], which logs it inside the request's span.
+#[derive(Debug, Clone)]
+pub struct FailedRequest(pub String);
+
+/// `error`, then each of its sources, separated by `: `.
+fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Middleware: logs the cause of every server error an [`AppError`] answered, with the
+/// request's method and path, at `error` level, inside the request's span (the tracing
+/// layer's, which also logs the status).
+pub async fn log_failures(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let response = next.run(request).await;
+    if let Some(FailedRequest(cause)) = response.extensions().get::<FailedRequest>() {
+        let status = response.status().as_u16();
+        tracing::error!(%method, path, status, error = %cause, "request failed");
+    }
+    response
 }
 
 impl IntoResponse for AppError {
@@ -111,6 +145,11 @@ impl IntoResponse for AppError {
             }
         };
         let mut response = (status, page).into_response();
+        if status.is_server_error() {
+            response
+                .extensions_mut()
+                .insert(FailedRequest(with_sources(&self)));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 http::header::RETRY_AFTER,

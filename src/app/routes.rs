@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn(csrf::same_origin))
         .layer(state.auth.session_layer(&state.db))
+        .layer(middleware::from_fn(crate::app::error::log_failures))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .with_state(state)
         .merge(bench)

@@ -148,6 +148,8 @@ async fn a_removed_database_file_does_not_take_the_server_down() {
 /// public landing page still serves.
 #[tokio::test]
 async fn a_database_out_of_reach_is_a_503_with_retry_after() {
+    let log = crate::util::CapturedLog::default();
+    let _guard = tracing::subscriber::set_default(log.subscriber());
     let app = start_app("").await;
     app.db.read().close().await;
     app.db.write().close().await;
