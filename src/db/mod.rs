@@ -35,7 +35,7 @@ pub use models::{
     Customer, CustomerChoice, CustomerSummary, InvoiceRow, InvoiceStatus, MonthRevenue, User,
 };
 pub use pool::{Backend, Db, STATEMENT_TIMEOUT, SqliteDb};
-pub(crate) use pool::{Dialect, in_transaction, on_read, on_write};
+pub(crate) use pool::{Dialect, in_transaction, on_pool, on_read, on_write};
 pub use queries::{
     CardTotals, MAX_ROWS, MAX_SEARCH_CHARS, card_totals, customer_by_id, customer_choices,
     customer_count, customers_with_totals, invoice_by_id, invoice_count, invoice_pages,

@@ -259,30 +259,26 @@ impl Dialect {
 /// on_read!(db, sqlite: SQLITE_SQL, postgres: POSTGRES_SQL, |sql, pool| …)
 /// ```
 macro_rules! on_read {
-    ($db:expr, sqlite: $sqlite:expr, postgres: $postgres:expr, |$sql:ident, $pool:ident| $run:expr) => {
-        match $db.backend() {
-            $crate::db::Backend::Sqlite(sqlite) => {
-                let ($sql, $pool) = ($sqlite, sqlite.read());
-                $run.await
-            }
-            $crate::db::Backend::Postgres($pool) => {
-                let $sql = $postgres;
-                $run.await
-            }
-        }
-    };
-    ($db:expr, $both:expr, |$sql:ident, $pool:ident| $run:expr) => {
-        $crate::db::on_read!($db, sqlite: $both, postgres: $both, |$sql, $pool| $run)
+    ($db:expr, $($rest:tt)*) => {
+        $crate::db::on_pool!(read, $db, $($rest)*)
     };
 }
 
 /// [`on_read!`] for one statement that writes, outside a transaction: SQLite's write
 /// connection, or the PostgreSQL pool.
 macro_rules! on_write {
-    ($db:expr, sqlite: $sqlite:expr, postgres: $postgres:expr, |$sql:ident, $pool:ident| $run:expr) => {
+    ($db:expr, $($rest:tt)*) => {
+        $crate::db::on_pool!(write, $db, $($rest)*)
+    };
+}
+
+/// What [`on_read!`] and [`on_write!`] expand to: `side` names SQLite's pool (`read` or
+/// `write`, a method of [`SqliteDb`]); PostgreSQL has one pool for both.
+macro_rules! on_pool {
+    ($side:ident, $db:expr, sqlite: $sqlite:expr, postgres: $postgres:expr, |$sql:ident, $pool:ident| $run:expr) => {
         match $db.backend() {
             $crate::db::Backend::Sqlite(sqlite) => {
-                let ($sql, $pool) = ($sqlite, sqlite.write());
+                let ($sql, $pool) = ($sqlite, sqlite.$side());
                 $run.await
             }
             $crate::db::Backend::Postgres($pool) => {
@@ -291,8 +287,8 @@ macro_rules! on_write {
             }
         }
     };
-    ($db:expr, $both:expr, |$sql:ident, $pool:ident| $run:expr) => {
-        $crate::db::on_write!($db, sqlite: $both, postgres: $both, |$sql, $pool| $run)
+    ($side:ident, $db:expr, $both:expr, |$sql:ident, $pool:ident| $run:expr) => {
+        $crate::db::on_pool!($side, $db, sqlite: $both, postgres: $both, |$sql, $pool| $run)
     };
 }
 
@@ -318,4 +314,4 @@ macro_rules! in_transaction {
     };
 }
 
-pub(crate) use {in_transaction, on_read, on_write};
+pub(crate) use {in_transaction, on_pool, on_read, on_write};
