@@ -152,16 +152,21 @@ impl Postgres {
         format!("postgres://braid@127.0.0.1:{}/{database}", self.port)
     }
 
-    fn run(&self, program: &Path, args: &[&std::ffi::OsStr]) {
-        let mut command = match self.run_as {
+    /// `program`, as the cluster's user.
+    fn command(&self, program: &Path) -> Command {
+        match self.run_as {
             Some(user) => {
                 let mut command = Command::new("runuser");
                 command.args(["-u", user, "--"]).arg(program);
                 command
             }
             None => Command::new(program),
-        };
-        let output = command
+        }
+    }
+
+    fn run(&self, program: &Path, args: &[&std::ffi::OsStr]) {
+        let output = self
+            .command(program)
             .args(args)
             .current_dir(&self.dir)
             .stdin(Stdio::null())
@@ -211,15 +216,8 @@ impl Drop for Postgres {
     /// removes the directory when the process ends.
     fn drop(&mut self) {
         let data = self.dir.join("data");
-        let mut command = match self.run_as {
-            Some(user) => {
-                let mut command = Command::new("runuser");
-                command.args(["-u", user, "--"]).arg(&self.pg_ctl);
-                command
-            }
-            None => Command::new(&self.pg_ctl),
-        };
-        let _ = command
+        let _ = self
+            .command(&self.pg_ctl)
             .arg("-D")
             .arg(data)
             .args(["-m", "immediate", "stop"])
