@@ -467,49 +467,6 @@ async fn every_parser_context_ends_as_the_blocking_document_in_chromium() {
     };
     let server = start_server(contexts::router(), Engine::default()).await;
     let tab = chrome.tab().await;
-    let mut different = Vec::new();
-    for (n, context) in contexts::CONTEXTS.iter().enumerate() {
-        let mut trees = Vec::new();
-        for mode in ["out-of-order", "off"] {
-            tab.open(&server.url(&format!("/context/{n}?stream={mode}")))
-                .await;
-            tab.wait_complete().await;
-            trees.push(tab.eval(contexts::FINAL_TREE).await);
-            let problems = tab.eval(contexts::PROBLEMS).await;
-            if problems != json!([]) {
-                different.push(format!("{} ({mode}): {problems}", context.name));
-            }
-            // Native streaming runs no script per section: only a section in foreign content
-            // or raw text goes through the runtime (and fires its event).
-            let swaps = tab.eval(contexts::SWAPS).await;
-            let expected = usize::from(mode == "out-of-order" && context.needs_the_runtime());
-            if swaps != json!(expected) {
-                different.push(format!("{} ({mode}): {swaps} swap events", context.name));
-            }
-        }
-        if trees[0] != trees[1] {
-            different.push(format!("{}:\n  {}\n  {}", context.name, trees[0], trees[1]));
-        }
-    }
-    tab.open(&server.url("/unclosed-fallback")).await;
-    tab.wait_complete().await;
-    let around = tab.eval(contexts::AROUND_THE_UNCLOSED_RANGE).await;
-    if around != json!(["before", "after", "last"]) {
-        different.push(format!(
-            "a range without its end removed nodes outside it: {around}"
-        ));
-    }
-    for path in contexts::OTHER_PAGES {
-        let mut trees = Vec::new();
-        for mode in ["out-of-order", "off"] {
-            tab.open(&server.url(&format!("{path}?stream={mode}")))
-                .await;
-            tab.wait_complete().await;
-            trees.push(tab.eval(contexts::FINAL_TREE).await);
-        }
-        if trees[0] != trees[1] {
-            different.push(format!("{path}:\n  {}\n  {}", trees[0], trees[1]));
-        }
-    }
+    let different = contexts::differences(&tab, &server, true).await;
     assert!(different.is_empty(), "{}", different.join("\n"));
 }

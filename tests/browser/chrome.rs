@@ -284,3 +284,17 @@ pub fn without_noscript_notice(body: &str) -> &str {
         _ => body,
     }
 }
+
+impl super::contexts::Loads for Tab {
+    async fn open(&self, url: &str) {
+        Tab::open(self, url).await;
+    }
+
+    async fn wait_complete(&self) {
+        Tab::wait_complete(self).await;
+    }
+
+    async fn eval(&self, expression: &str) -> Value {
+        Tab::eval(self, expression).await
+    }
+}

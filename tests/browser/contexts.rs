@@ -14,6 +14,68 @@ use axum::response::Response;
 use axum::routing::get;
 use braid::stream::{Engine, Page, Shell};
 use maud::{Markup, PreEscaped, html};
+use serde_json::{Value, json};
+
+use crate::util::TestServer;
+
+/// What the suite needs of a browser tab: Chromium's over CDP, or a WebDriver session.
+pub trait Loads {
+    async fn open(&self, url: &str);
+    async fn wait_complete(&self);
+    async fn eval(&self, expression: &str) -> Value;
+}
+
+/// Every context, out of order and blocking, then the unclosed range and the other pages,
+/// in one tab: what differs from the blocking document, errors, CSP violations and swap
+/// events included. `native`: the browser applies `<template for>` itself, so only
+/// sections in foreign content or raw text go through the runtime (and fire its event);
+/// elsewhere the runtime applies every section and announces each.
+pub async fn differences(tab: &impl Loads, server: &TestServer, native: bool) -> Vec<String> {
+    let mut different = Vec::new();
+    for (n, context) in CONTEXTS.iter().enumerate() {
+        let mut trees = Vec::new();
+        for mode in ["out-of-order", "off"] {
+            tab.open(&server.url(&format!("/context/{n}?stream={mode}")))
+                .await;
+            tab.wait_complete().await;
+            trees.push(tab.eval(FINAL_TREE).await);
+            let problems = tab.eval(PROBLEMS).await;
+            if problems != json!([]) {
+                different.push(format!("{} ({mode}): {problems}", context.name));
+            }
+            let through_runtime = !native || context.needs_the_runtime();
+            let expected = usize::from(mode == "out-of-order" && through_runtime);
+            let swaps = tab.eval(SWAPS).await;
+            if swaps != json!(expected) {
+                different.push(format!("{} ({mode}): {swaps} swap events", context.name));
+            }
+        }
+        if trees[0] != trees[1] {
+            different.push(format!("{}:\n  {}\n  {}", context.name, trees[0], trees[1]));
+        }
+    }
+    tab.open(&server.url("/unclosed-fallback")).await;
+    tab.wait_complete().await;
+    let around = tab.eval(AROUND_THE_UNCLOSED_RANGE).await;
+    if around != json!(["before", "after", "last"]) {
+        different.push(format!(
+            "a range without its end removed nodes outside it: {around}"
+        ));
+    }
+    for path in OTHER_PAGES {
+        let mut trees = Vec::new();
+        for mode in ["out-of-order", "off"] {
+            tab.open(&server.url(&format!("{path}?stream={mode}")))
+                .await;
+            tab.wait_complete().await;
+            trees.push(tab.eval(FINAL_TREE).await);
+        }
+        if trees[0] != trees[1] {
+            different.push(format!("{path}:\n  {}\n  {}", trees[0], trees[1]));
+        }
+    }
+    different
+}
 
 /// One context: the markup around the slot (`{}` is the slot), the fallback, the section.
 pub struct Context {

@@ -324,52 +324,7 @@ async fn every_parser_context_ends_as_the_blocking_document(engine: BrowserEngin
         return;
     };
     let server = start_server(super::contexts::router(), Engine::default()).await;
-    let mut different = Vec::new();
-    for (n, context) in super::contexts::CONTEXTS.iter().enumerate() {
-        let mut trees = Vec::new();
-        for mode in ["out-of-order", "off"] {
-            browser
-                .open(&server.url(&format!("/context/{n}?stream={mode}")))
-                .await;
-            browser.wait_complete().await;
-            trees.push(browser.eval(super::contexts::FINAL_TREE).await);
-            let problems = browser.eval(super::contexts::PROBLEMS).await;
-            if problems != json!([]) {
-                different.push(format!("{} ({mode}): {problems}", context.name));
-            }
-            // The fallback runtime applies every section and announces each.
-            let swaps = browser.eval(super::contexts::SWAPS).await;
-            if swaps != json!(usize::from(mode == "out-of-order")) {
-                different.push(format!("{} ({mode}): {swaps} swap events", context.name));
-            }
-        }
-        if trees[0] != trees[1] {
-            different.push(format!("{}:\n  {}\n  {}", context.name, trees[0], trees[1]));
-        }
-    }
-    browser.open(&server.url("/unclosed-fallback")).await;
-    browser.wait_complete().await;
-    let around = browser
-        .eval(super::contexts::AROUND_THE_UNCLOSED_RANGE)
-        .await;
-    if around != json!(["before", "after", "last"]) {
-        different.push(format!(
-            "a range without its end removed nodes outside it: {around}"
-        ));
-    }
-    for path in super::contexts::OTHER_PAGES {
-        let mut trees = Vec::new();
-        for mode in ["out-of-order", "off"] {
-            browser
-                .open(&server.url(&format!("{path}?stream={mode}")))
-                .await;
-            browser.wait_complete().await;
-            trees.push(browser.eval(super::contexts::FINAL_TREE).await);
-        }
-        if trees[0] != trees[1] {
-            different.push(format!("{path}:\n  {}\n  {}", trees[0], trees[1]));
-        }
-    }
+    let different = super::contexts::differences(&browser, &server, false).await;
     browser.quit().await;
     assert!(different.is_empty(), "{engine:?}: {}", different.join("\n"));
 }
@@ -384,4 +339,18 @@ async fn firefox_parser_contexts_end_as_the_blocking_document() {
 async fn webkit_parser_contexts_end_as_the_blocking_document() {
     let test = "webkit_parser_contexts_end_as_the_blocking_document";
     every_parser_context_ends_as_the_blocking_document(BrowserEngine::WebKit, test).await;
+}
+
+impl super::contexts::Loads for Browser {
+    async fn open(&self, url: &str) {
+        Browser::open(self, url).await;
+    }
+
+    async fn wait_complete(&self) {
+        Browser::wait_complete(self).await;
+    }
+
+    async fn eval(&self, expression: &str) -> Value {
+        Browser::eval(self, expression).await
+    }
 }
