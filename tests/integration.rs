@@ -10,6 +10,8 @@ mod util;
 
 // The streaming engine over real sockets: order, timing ratios, failures, cancellation.
 mod engine;
+// Cached sections: freshness, stale-while-revalidate, herds, invalidation.
+mod cache;
 // The three streaming modes and what they have in common.
 mod modes;
 // Compression still delivers each chunk when it is produced.

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::cache::{CacheRegistry, Invalidator};
+
 /// Settings every page of one engine shares.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -52,6 +54,8 @@ struct Inner {
     /// Set with `drain`: streams check this on every poll (an atomic load), and poll the
     /// token, which takes a lock, only once to register their waker.
     draining: AtomicBool,
+    /// Cached sections' names and the tag clock that invalidates them.
+    cache: CacheRegistry,
 }
 
 impl fmt::Debug for Engine {
@@ -101,6 +105,16 @@ impl Engine {
     /// Whether `end_all_streams` was called.
     pub(crate) fn is_draining(&self) -> bool {
         self.inner.draining.load(Ordering::Acquire)
+    }
+
+    /// The handle that invalidates this engine's cached sections by tag; see
+    /// [`Invalidator`].
+    pub fn invalidator(&self) -> Invalidator {
+        Invalidator::new(self.inner.cache.clock.clone())
+    }
+
+    pub(crate) fn cache(&self) -> &CacheRegistry {
+        &self.inner.cache
     }
 
     pub(crate) fn drain_token(&self) -> &CancellationToken {

@@ -14,6 +14,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod cache;
 mod context;
 mod engine;
 mod fragment;
@@ -29,6 +30,7 @@ mod slot;
 mod timeline;
 mod timing;
 
+pub use cache::{CacheError, CacheKey, CacheLookup, CachePolicy, CachedSection, Invalidator};
 pub use engine::{Engine, EngineConfig};
 pub use liveness::{HEARTBEAT, ReadClosed};
 pub use mode::{Mode, UnknownMode, is_crawler, wants_one_document};

@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::extract::{FromRef, FromRequestParts, MatchedPath};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +14,7 @@ use http::{StatusCode, header};
 use maud::Markup;
 use tracing::Instrument;
 
+use super::cache::{CacheKey, CachedSection, Found};
 use super::engine::Engine;
 use super::liveness::ReadClosed;
 use super::mode::{Mode, UnknownMode};
@@ -146,6 +147,16 @@ impl Page {
         self.scope.section(fallback, producer)
     }
 
+    /// Registers a cached section; see [`Scope::cached_section`].
+    pub fn cached_section<K: CacheKey>(
+        &self,
+        section: &CachedSection<K>,
+        key: K,
+        fallback: Markup,
+    ) -> Slot {
+        self.scope.cached_section(section, key, fallback)
+    }
+
     /// Starts a shared value now; see [`Scope::resource`].
     pub fn resource<T, E, F>(&self, producer: F) -> Resource<T>
     where
@@ -215,11 +226,43 @@ impl Scope {
             timeout: self.shared.engine.config().section_timeout,
             on_error: None,
             on_timeout: None,
+            cache: None,
             state,
             span,
         });
         drop(registry);
         Slot::new(self.shared.clone(), id)
+    }
+
+    /// Registers a cached section for `key`: a current entry is in the page at once (a
+    /// stale one also starts its background refresh); otherwise the section waits, behind
+    /// `fallback`, for the production it started or joined. The section is named after
+    /// the definition.
+    ///
+    /// HTML that contains this page's CSP nonce is refused (the section shows its error
+    /// view): a nonce is per request, and cached HTML is shared.
+    pub fn cached_section<K: CacheKey>(
+        &self,
+        section: &CachedSection<K>,
+        key: K,
+        fallback: Markup,
+    ) -> Slot {
+        let (found, lookup) = section.lookup(key);
+        let nonce = self.shared.nonce.clone();
+        let slot = match found {
+            Found::Ready(html) => {
+                self.section(fallback, std::future::ready(shareable(&html, &nonce)))
+            }
+            Found::Wait(production) => self.section(fallback, async move {
+                let html = production.await.map_err(|error| error.to_string())?;
+                shareable(&html, &nonce)
+            }),
+        };
+        self.shared.with_entry(slot.id(), |entry| {
+            entry.name = section.section_name();
+            entry.cache = Some(lookup);
+        });
+        slot
     }
 
     /// Starts a value that several sections can await ([`Resource::get`]); it runs once, on
@@ -233,6 +276,18 @@ impl Scope {
     {
         Resource::start(&self.shared, producer)
     }
+}
+
+/// Cached HTML as this page's markup, unless it carries the page's nonce.
+fn shareable(html: &str, nonce: &str) -> Result<Markup, String> {
+    if memchr::memmem::find(html.as_bytes(), nonce.as_bytes()).is_some() {
+        return Err(
+            "a cached section's HTML contains the page's CSP nonce; a nonce is per \
+                    request and must never be part of a key or of shared HTML"
+                .to_string(),
+        );
+    }
+    Ok(maud::PreEscaped(html.to_string()))
 }
 
 /// `?stream=` named no known mode: a `400 Bad Request` naming the choices.

@@ -9,7 +9,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::body::Body;
 use axum::response::Response;
@@ -624,7 +626,7 @@ impl Waiting {
         Self {
             id,
             handle,
-            deadline: Box::pin(tokio::time::sleep_until(deadline.into())),
+            deadline: Box::pin(tokio::time::sleep_until(deadline)),
             context: context::Context::Flow,
         }
     }

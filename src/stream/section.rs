@@ -6,11 +6,14 @@ use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures::FutureExt;
 use maud::{Markup, html};
 
+use super::cache::CacheLookup;
 use super::context::Context;
 use super::engine::LiveProducer;
 use super::fragment;
@@ -155,6 +158,8 @@ pub(crate) struct SectionEntry {
     pub(crate) timeout: Duration,
     pub(crate) on_error: Option<ErrorView>,
     pub(crate) on_timeout: Option<String>,
+    /// How a cached section was found; `None` for a section that is not cached.
+    pub(crate) cache: Option<CacheLookup>,
     pub(crate) state: SectionState,
     /// The `section` span the producer runs in; its name, outcome and latency are recorded
     /// on it when it settles. `Span::none()` unless `debug` tracing is on for braid.

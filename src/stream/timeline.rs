@@ -40,6 +40,7 @@ pub(crate) fn render(timings: &[SectionTiming], shell_at: Duration, total: Durat
                     }
                     text x=(x(timing.end) + 4.0) y=(y + 13.0) font-size="11" {
                         (millis(timing.latency())) " " (timing.outcome.as_str())
+                        @if let Some(lookup) = timing.cache { " · cache " (lookup.as_str()) }
                     }
                 }
             }

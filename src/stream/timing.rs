@@ -5,13 +5,16 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use std::sync::{LazyLock, RwLock};
 
 use metrics::{Counter, Histogram, Label, SharedString};
 use rustc_hash::FxHashMap;
 
+use super::cache::CacheLookup;
 use super::section::{OutcomeKind, SectionEntry};
 
 /// When one section started and settled, relative to the request's start.
@@ -27,6 +30,8 @@ pub struct SectionTiming {
     pub end: Duration,
     /// How it settled.
     pub outcome: OutcomeKind,
+    /// How a cached section was found; `None` if it is not cached.
+    pub cache: Option<CacheLookup>,
 }
 
 impl SectionTiming {
@@ -45,6 +50,7 @@ impl SectionTiming {
             start: entry.registered_at.saturating_duration_since(page_start),
             end: page_start.elapsed(),
             outcome,
+            cache: entry.cache,
         };
         let latency = timing.latency().as_secs_f64();
         let span = &entry.span;

@@ -1,0 +1,475 @@
+//! Cached sections: a section's HTML kept per key and shared between requests, fresh for a
+//! while, then served stale while it is produced again (stale-while-revalidate), and dropped
+//! the moment a tag it carries is invalidated.
+//!
+//! A cached section is defined once, at start-up, from a context (process-wide state such
+//! as a database pool) and a plain `fn`: a function pointer captures nothing, so the only
+//! per-request input that can reach the HTML is the key, and the HTML is only ever served
+//! to requests presenting the same key. Definition names are unique per engine, so a
+//! definition made inside a handler fails on its second request instead of caching
+//! whatever that request captured.
+//!
+//! Concurrent misses of one key share one production; a production runs on its own task,
+//! so the requests waiting for it may leave without cancelling it: its result warms the
+//! cache. It is bounded by the definition's timeout.
+
+mod tags;
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::future::Future;
+use std::hash::Hash;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use maud::Markup;
+use metrics::Counter;
+use rustc_hash::FxHashMap;
+// tokio's clock, which a test can pause and advance.
+use tokio::time::Instant;
+
+use super::engine::Engine;
+use super::fragment;
+use super::section::panic_message;
+pub use tags::Invalidator;
+pub(crate) use tags::TagClock;
+use tags::TagSet;
+
+/// How long a cached section stays fresh, how long after that it may be served stale, and
+/// which tags invalidate it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use braid::stream::CachePolicy;
+///
+/// let policy = CachePolicy::fresh_for(Duration::from_secs(60))
+///     .stale_for(Duration::from_secs(600))
+///     .tag("revenue");
+/// ```
+#[derive(Debug, Clone)]
+pub struct CachePolicy {
+    fresh: Duration,
+    stale: Duration,
+    tags: Vec<Arc<str>>,
+    max_bytes: u64,
+    timeout: Option<Duration>,
+}
+
+impl CachePolicy {
+    /// Entries are served without running the producer for `ttl` after their producer
+    /// started; then they are misses, unless [`stale_for`](Self::stale_for) allows more.
+    pub fn fresh_for(ttl: Duration) -> Self {
+        CachePolicy {
+            fresh: ttl,
+            stale: Duration::ZERO,
+            tags: Vec::new(),
+            max_bytes: 8 * 1024 * 1024,
+            timeout: None,
+        }
+    }
+
+    /// For `window` after it stops being fresh, an entry is still served at once, and a
+    /// single background production replaces it (stale-while-revalidate, as in RFC 5861).
+    pub fn stale_for(mut self, window: Duration) -> Self {
+        self.stale = window;
+        self
+    }
+
+    /// Adds a tag: [`Invalidator::invalidate`] with it drops every entry at once, on
+    /// whichever instance hears of it.
+    pub fn tag(mut self, tag: impl Into<Arc<str>>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+
+    /// The most HTML (in bytes, counted per entry) the section keeps; the least used
+    /// entries go first. Default 8 MiB.
+    pub fn max_bytes(mut self, bytes: u64) -> Self {
+        self.max_bytes = bytes;
+        self
+    }
+
+    /// How long one production may take before it fails (default: the engine's section
+    /// timeout). Sections waiting for it also have their own timeouts.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// A cached section could not be defined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CacheError {
+    /// Another cached section of this engine has the name: a definition belongs at
+    /// start-up, made once, not in a handler.
+    #[error(
+        "a cached section named {0:?} is already defined on this engine; define each once, at start-up"
+    )]
+    DuplicateName(String),
+    /// The name is empty.
+    #[error("a cached section needs a name (it labels its metrics and logs)")]
+    EmptyName,
+}
+
+/// How a cached section was found for one request: in `?debug=timeline` and the
+/// `braid_section_cache_total` metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CacheLookup {
+    /// A fresh entry: no producer ran.
+    Hit,
+    /// An entry past its freshness but within its stale window: served at once while a
+    /// background production replaces it.
+    Stale,
+    /// No current entry: this request started the production.
+    Miss,
+    /// No current entry, and a production already running for the key was joined.
+    Joined,
+    /// The invalidation feed is down: nothing cached is served until it is back.
+    Bypass,
+}
+
+impl CacheLookup {
+    /// Lower-case name, used as a metric label and in the timeline.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheLookup::Hit => "hit",
+            CacheLookup::Stale => "stale",
+            CacheLookup::Miss => "miss",
+            CacheLookup::Joined => "joined",
+            CacheLookup::Bypass => "bypass",
+        }
+    }
+
+    const ALL: [CacheLookup; 5] = [
+        CacheLookup::Hit,
+        CacheLookup::Stale,
+        CacheLookup::Miss,
+        CacheLookup::Joined,
+        CacheLookup::Bypass,
+    ];
+}
+
+/// What a key must be: the section's inputs (query parameters, an id), compared and hashed
+/// to find its entry. Implemented for every type that qualifies.
+pub trait CacheKey: Eq + Hash + Clone + Send + Sync + 'static {}
+
+impl<K: Eq + Hash + Clone + Send + Sync + 'static> CacheKey for K {}
+
+/// A cached section's definition: made once per engine, at start-up, then used by every
+/// request with [`Page::cached_section`](super::Page::cached_section). Cheap to clone.
+///
+/// # Examples
+///
+/// The producer is a plain function of the context and the key. A closure that captures
+/// anything (a request's user, say) is not a `fn` and does not compile:
+///
+/// ```compile_fail
+/// # use std::time::Duration;
+/// # use braid::stream::{CachedSection, CachePolicy, Engine};
+/// # use maud::{Markup, html};
+/// let user = String::from("ada");
+/// let greeting = CachedSection::new(
+///     &Engine::default(),
+///     "greeting",
+///     CachePolicy::fresh_for(Duration::from_secs(60)),
+///     (),
+///     move |(), (): ()| async move { Ok::<_, String>(html! { p { "Hello " (user) } }) },
+/// );
+/// ```
+///
+/// ```
+/// # use std::time::Duration;
+/// # use braid::stream::{CachedSection, CachePolicy, Engine};
+/// # use maud::{Markup, html};
+/// async fn price(rate: f64, cents: u32) -> Result<Markup, String> {
+///     Ok(html! { p { (f64::from(cents) * rate / 100.0) } })
+/// }
+/// # let engine = Engine::default();
+/// let prices = CachedSection::new(
+///     &engine,
+///     "price",
+///     CachePolicy::fresh_for(Duration::from_secs(60)).tag("rates"),
+///     1.08,
+///     price,
+/// )?;
+/// # Ok::<(), braid::stream::CacheError>(())
+/// ```
+pub struct CachedSection<K> {
+    definition: Arc<Definition<K>>,
+}
+
+impl<K> Clone for CachedSection<K> {
+    fn clone(&self) -> Self {
+        CachedSection {
+            definition: self.definition.clone(),
+        }
+    }
+}
+
+impl<K> fmt::Debug for CachedSection<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedSection")
+            .field("name", &self.definition.name)
+            .field("policy", &self.definition.policy)
+            .finish()
+    }
+}
+
+type Producer<K> = Box<dyn Fn(K) -> BoxFuture<'static, Result<Markup, String>> + Send + Sync>;
+
+/// A production's result: the HTML, or the error for the log. Shared by every waiter.
+pub(crate) type Production = Shared<BoxFuture<'static, Result<Arc<str>, Arc<str>>>>;
+
+struct Definition<K> {
+    name: Cow<'static, str>,
+    policy: CachePolicy,
+    timeout: Duration,
+    tags: TagSet,
+    entries: moka::sync::Cache<K, Arc<Entry>>,
+    in_flight: Mutex<FxHashMap<K, InFlight>>,
+    produce: Producer<K>,
+    engine: Engine,
+    lookups: [Counter; CacheLookup::ALL.len()],
+    refreshes: Counter,
+}
+
+/// A kept HTML: when its producer started, on the tag clock and the wall clock.
+struct Entry {
+    html: Arc<str>,
+    started: u64,
+    started_at: Instant,
+}
+
+struct InFlight {
+    started: u64,
+    result: Production,
+}
+
+/// What a lookup found.
+pub(crate) enum Found {
+    /// HTML to serve now.
+    Ready(Arc<str>),
+    /// A production to wait for.
+    Wait(Production),
+}
+
+impl<K: CacheKey> CachedSection<K> {
+    /// Defines a cached section on `engine`: `produce(context, key)` makes its HTML for a
+    /// key that has no current entry. `name` labels its metrics, logs and timeline.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::DuplicateName`] if `engine` already has a cached section so named
+    /// (definitions belong at start-up), [`CacheError::EmptyName`] for `""`.
+    pub fn new<C, F, E>(
+        engine: &Engine,
+        name: impl Into<Cow<'static, str>>,
+        policy: CachePolicy,
+        context: C,
+        produce: fn(C, K) -> F,
+    ) -> Result<Self, CacheError>
+    where
+        C: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<Markup, E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        let name = name.into();
+        engine.cache().claim(&name)?;
+        let producer: Producer<K> = Box::new(move |key| {
+            let future = produce(context.clone(), key);
+            async move { future.await.map_err(|error| error.to_string()) }.boxed()
+        });
+        let entries = moka::sync::Cache::builder()
+            .max_capacity(policy.max_bytes)
+            .weigher(|_key, entry: &Arc<Entry>| u32::try_from(entry.html.len()).unwrap_or(u32::MAX))
+            .time_to_live(policy.fresh + policy.stale)
+            .build();
+        let lookups = CacheLookup::ALL.map(|lookup| {
+            metrics::counter!("braid_section_cache_total",
+                "section" => name.to_string(), "result" => lookup.as_str())
+        });
+        let definition = Definition {
+            timeout: policy.timeout.unwrap_or(engine.config().section_timeout),
+            tags: engine.cache().clock.resolve(&policy.tags),
+            refreshes: metrics::counter!("braid_section_cache_refreshes_total",
+                "section" => name.to_string()),
+            name,
+            policy,
+            entries,
+            in_flight: Mutex::default(),
+            produce: producer,
+            engine: engine.clone(),
+            lookups,
+        };
+        Ok(CachedSection {
+            definition: Arc::new(definition),
+        })
+    }
+
+    /// The name given at definition.
+    pub fn name(&self) -> &str {
+        &self.definition.name
+    }
+
+    /// Finds `key`'s HTML, or the production to wait for; records the lookup's metric.
+    pub(crate) fn lookup(&self, key: K) -> (Found, CacheLookup) {
+        let (found, lookup) = self.definition.lookup(key);
+        self.definition.lookups[lookup as usize].increment(1);
+        (found, lookup)
+    }
+
+    pub(crate) fn section_name(&self) -> Cow<'static, str> {
+        self.definition.name.clone()
+    }
+}
+
+impl<K: CacheKey> Definition<K> {
+    fn lookup(self: &Arc<Self>, key: K) -> (Found, CacheLookup) {
+        if !self.tags.feed_live() {
+            let (production, _) = self.produce_or_join(key);
+            return (Found::Wait(production), CacheLookup::Bypass);
+        }
+        if let Some(entry) = self.entries.get(&key)
+            && self.tags.is_current(entry.started)
+        {
+            let age = entry.started_at.elapsed();
+            if age < self.policy.fresh {
+                return (Found::Ready(entry.html.clone()), CacheLookup::Hit);
+            }
+            if age < self.policy.fresh + self.policy.stale {
+                if !self.produce_or_join(key).1 {
+                    self.refreshes.increment(1);
+                }
+                return (Found::Ready(entry.html.clone()), CacheLookup::Stale);
+            }
+        }
+        let (production, joined) = self.produce_or_join(key);
+        let lookup = if joined {
+            CacheLookup::Joined
+        } else {
+            CacheLookup::Miss
+        };
+        (Found::Wait(production), lookup)
+    }
+
+    /// The production running for `key` if it is still current (and `true`), or a new one.
+    fn produce_or_join(self: &Arc<Self>, key: K) -> (Production, bool) {
+        let mut flights = self.flights();
+        if let Some(flight) = flights.get(&key)
+            && self.tags.is_current(flight.started)
+        {
+            return (flight.result.clone(), true);
+        }
+        let started = self.tags.now();
+        let result = self.start(key.clone(), started);
+        flights.insert(
+            key,
+            InFlight {
+                started,
+                result: result.clone(),
+            },
+        );
+        (result, false)
+    }
+
+    fn flights(&self) -> std::sync::MutexGuard<'_, FxHashMap<K, InFlight>> {
+        // Critical sections are a lookup and an insert or remove: a panic cannot tear it.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Spawns a production: it outlives the requests that wait for it, up to the timeout.
+    fn start(self: &Arc<Self>, key: K, started: u64) -> Production {
+        let definition = self.clone();
+        let live = self.engine.live_producer();
+        let started_at = Instant::now();
+        let task = tokio::spawn(async move {
+            let _live = live;
+            let result = definition.run(key.clone()).await;
+            definition.finish(key, started, started_at, &result);
+            result
+        });
+        async move {
+            task.await
+                .unwrap_or_else(|error| Err(Arc::from(format!("production task ended: {error}"))))
+        }
+        .boxed()
+        .shared()
+    }
+
+    async fn run(&self, key: K) -> Result<Arc<str>, Arc<str>> {
+        let producer = AssertUnwindSafe((self.produce)(key)).catch_unwind();
+        let html = match tokio::time::timeout(self.timeout, producer).await {
+            Err(_) => return Err(format!("timed out after {:?}", self.timeout).into()),
+            Ok(Err(panic)) => return Err(panic_message(&*panic).into()),
+            Ok(Ok(Err(error))) => return Err(error.into()),
+            Ok(Ok(Ok(markup))) => markup.into_string(),
+        };
+        match fragment::check(&html) {
+            Ok(()) => Ok(html.into()),
+            Err(reason) => Err(format!(
+                "its HTML has {reason}, which would swallow the rest of the page"
+            )
+            .into()),
+        }
+    }
+
+    /// Keeps a successful result (unless an invalidation overtook it) and retires the
+    /// production.
+    fn finish(
+        &self,
+        key: K,
+        started: u64,
+        started_at: Instant,
+        result: &Result<Arc<str>, Arc<str>>,
+    ) {
+        if let Ok(html) = result
+            && self.tags.is_current(started)
+        {
+            let entry = Entry {
+                html: html.clone(),
+                started,
+                started_at,
+            };
+            self.entries.insert(key.clone(), Arc::new(entry));
+        }
+        let mut flights = self.flights();
+        if flights
+            .get(&key)
+            .is_some_and(|flight| flight.started == started)
+        {
+            flights.remove(&key);
+        }
+    }
+}
+
+/// The engine's side of caching: the tag clock and the names defined so far.
+#[derive(Default)]
+pub(crate) struct CacheRegistry {
+    pub(crate) clock: Arc<TagClock>,
+    names: Mutex<HashSet<String>>,
+}
+
+impl CacheRegistry {
+    fn claim(&self, name: &str) -> Result<(), CacheError> {
+        if name.is_empty() {
+            return Err(CacheError::EmptyName);
+        }
+        let mut names = self
+            .names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if names.insert(name.to_string()) {
+            Ok(())
+        } else {
+            Err(CacheError::DuplicateName(name.to_string()))
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Cached sections on the engine alone: freshness, stale-while-revalidate, one production
+//! for a herd of misses, invalidation by tag (also while producing), the feed going down,
+//! failures never kept, and what the API refuses.
+//!
+//! Time is tokio's paused clock: the tests advance it instead of sleeping.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use braid::stream::{
+    CacheError, CachePolicy, CachedSection, Engine, EngineConfig, Mode, Page, Shell,
+};
+use maud::{Markup, html};
+
+/// How many times the producer ran; its HTML says which run made it.
+#[derive(Clone, Default)]
+struct Runs(Arc<AtomicUsize>);
+
+impl Runs {
+    fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+async fn numbered(runs: Runs, key: u32) -> Result<Markup, String> {
+    let run = runs.0.fetch_add(1, Ordering::SeqCst) + 1;
+    Ok(html! { p { "key " (key) " run " (run) } })
+}
+
+async fn slow_numbered(runs: Runs, key: u32) -> Result<Markup, String> {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    numbered(runs, key).await
+}
+
+async fn failing_once(runs: Runs, key: u32) -> Result<Markup, String> {
+    if runs.0.fetch_add(1, Ordering::SeqCst) == 0 {
+        return Err("the first run fails".into());
+    }
+    Ok(html! { p { "key " (key) " recovered" } })
+}
+
+fn policy() -> CachePolicy {
+    CachePolicy::fresh_for(Duration::from_secs(10))
+        .stale_for(Duration::from_secs(20))
+        .tag("numbers")
+}
+
+fn define(engine: &Engine, runs: &Runs) -> CachedSection<u32> {
+    CachedSection::new(engine, "numbers", policy(), runs.clone(), numbered).expect("defined")
+}
+
+/// One blocking-mode page with the cached section for `key`: its whole body as text.
+async fn render(engine: &Engine, section: &CachedSection<u32>, key: u32) -> String {
+    let page = Page::new(engine, Mode::Blocking);
+    let slot = page.cached_section(section, key, html! { p { "loading" } });
+    let response = page.render(Shell {
+        head: html! {},
+        body: html! { main { (slot) } },
+    });
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    String::from_utf8(body.to_vec()).expect("utf-8")
+}
+
+/// Lets the background productions that a lookup spawned run to their end.
+async fn settle_background() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fresh_entry_is_served_without_running_the_producer_until_it_expires() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let numbers = define(&engine, &runs);
+    assert!(render(&engine, &numbers, 1).await.contains("key 1 run 1"));
+    tokio::time::advance(Duration::from_secs(9)).await;
+    assert!(render(&engine, &numbers, 1).await.contains("key 1 run 1"));
+    assert_eq!(runs.count(), 1, "a fresh hit runs no producer");
+    assert!(
+        render(&engine, &numbers, 2).await.contains("key 2 run 2"),
+        "another key is another entry: {}",
+        render(&engine, &numbers, 2).await
+    );
+    tokio::time::advance(Duration::from_secs(31)).await;
+    assert!(
+        render(&engine, &numbers, 1).await.contains("key 1 run 3"),
+        "past freshness and the stale window, the next request waits for a new run"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stale_entry_is_served_at_once_and_refreshed_in_the_background() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let numbers = define(&engine, &runs);
+    render(&engine, &numbers, 1).await;
+    tokio::time::advance(Duration::from_secs(15)).await;
+    let stale = render(&engine, &numbers, 1).await;
+    assert!(
+        stale.contains("key 1 run 1"),
+        "the stale entry, at once: {stale}"
+    );
+    settle_background().await;
+    assert_eq!(runs.count(), 2, "one background refresh");
+    assert!(render(&engine, &numbers, 1).await.contains("key 1 run 2"));
+    assert_eq!(runs.count(), 2, "the refreshed entry is fresh");
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_misses_of_one_key_run_the_producer_once() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let numbers = CachedSection::new(&engine, "slow", policy(), runs.clone(), slow_numbered)
+        .expect("defined");
+    let pages = (0..50).map(|_| render(&engine, &numbers, 7));
+    let bodies = futures::future::join_all(pages).await;
+    assert_eq!(runs.count(), 1, "fifty misses, one production");
+    assert!(bodies.iter().all(|body| body.contains("key 7 run 1")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_invalidated_tag_drops_its_entries_at_once() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let numbers = define(&engine, &runs);
+    let untouched = CachedSection::new(
+        &engine,
+        "other",
+        CachePolicy::fresh_for(Duration::from_secs(10)).tag("other"),
+        runs.clone(),
+        numbered,
+    )
+    .expect("defined");
+    render(&engine, &numbers, 1).await;
+    render(&engine, &untouched, 1).await;
+    engine.invalidator().invalidate("numbers");
+    assert!(render(&engine, &numbers, 1).await.contains("run 3"));
+    assert!(
+        render(&engine, &untouched, 1).await.contains("run 2"),
+        "other tags keep theirs"
+    );
+    assert_eq!(runs.count(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_invalidation_during_a_production_is_not_overtaken_by_it() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let numbers = CachedSection::new(&engine, "slow", policy(), runs.clone(), slow_numbered)
+        .expect("defined");
+    let first = tokio::spawn({
+        let (engine, numbers) = (engine.clone(), numbers.clone());
+        async move { render(&engine, &numbers, 1).await }
+    });
+    tokio::time::advance(Duration::from_millis(50)).await;
+    // A write lands while the producer may already have read the old data.
+    engine.invalidator().invalidate("numbers");
+    let second = render(&engine, &numbers, 1).await;
+    assert!(first.await.expect("first").contains("run 1"));
+    assert!(
+        second.contains("run 2"),
+        "a request after the invalidation does not join the production it overtook: {second}"
+    );
+    assert!(render(&engine, &numbers, 1).await.contains("run 2"));
+    assert_eq!(runs.count(), 2, "the overtaken result was never kept");
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_cached_is_served_while_the_feed_is_down() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let numbers = define(&engine, &runs);
+    render(&engine, &numbers, 1).await;
+    engine.invalidator().feed_lost();
+    assert!(render(&engine, &numbers, 1).await.contains("run 2"));
+    assert!(render(&engine, &numbers, 1).await.contains("run 3"));
+    engine.invalidator().feed_restored();
+    assert!(render(&engine, &numbers, 1).await.contains("run 3"));
+    engine.invalidator().invalidate_all();
+    assert!(render(&engine, &numbers, 1).await.contains("run 4"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_production_is_not_kept() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let flaky = CachedSection::new(&engine, "flaky", policy(), runs.clone(), failing_once)
+        .expect("defined");
+    let failed = render(&engine, &flaky, 1).await;
+    assert!(failed.contains("braid-error"), "{failed}");
+    assert!(render(&engine, &flaky, 1).await.contains("key 1 recovered"));
+    assert!(render(&engine, &flaky, 1).await.contains("key 1 recovered"));
+    assert_eq!(runs.count(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_production_that_hangs_fails_at_its_timeout_and_is_retried() {
+    async fn hangs(_: (), _: u32) -> Result<Markup, String> {
+        std::future::pending().await
+    }
+    let engine = Engine::new(EngineConfig {
+        section_timeout: Duration::from_secs(60),
+        page_deadline: Duration::from_secs(60),
+        ..EngineConfig::default()
+    });
+    let policy = CachePolicy::fresh_for(Duration::from_secs(10)).timeout(Duration::from_secs(1));
+    let hanging = CachedSection::new(&engine, "hangs", policy, (), hangs).expect("defined");
+    let body = render(&engine, &hanging, 1).await;
+    assert!(
+        body.contains("braid-error"),
+        "the production's own timeout: {body}"
+    );
+}
+
+#[test]
+fn a_name_is_defined_once_per_engine() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    define(&engine, &runs);
+    let again = CachedSection::new(&engine, "numbers", policy(), runs.clone(), numbered);
+    assert_eq!(
+        again.map(|_| ()),
+        Err(CacheError::DuplicateName("numbers".into()))
+    );
+    let unnamed = CachedSection::new(&engine, "", policy(), runs.clone(), numbered);
+    assert_eq!(unnamed.map(|_| ()), Err(CacheError::EmptyName));
+    assert!(
+        CachedSection::new(&Engine::default(), "numbers", policy(), runs, numbered).is_ok(),
+        "another engine has its own names"
+    );
+}
+
+/// The nonce is per request: HTML carrying it (here through the key) is refused.
+#[tokio::test]
+async fn html_with_the_pages_nonce_is_refused() {
+    async fn echo(_: (), key: String) -> Result<Markup, String> {
+        Ok(html! { script nonce=(key) { "1" } })
+    }
+    let engine = Engine::default();
+    let echo = CachedSection::new(&engine, "echo", policy(), (), echo).expect("defined");
+    let page = Page::new(&engine, Mode::Blocking);
+    let nonce = page.nonce().to_string();
+    let slot = page.cached_section(&echo, nonce.clone(), html! {});
+    let response = page.render(Shell {
+        head: html! {},
+        body: html! { main { (slot) } },
+    });
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("braid-error"), "{body}");
+    assert!(!body.contains(&format!("nonce=\"{nonce}\">1")), "{body}");
+}
