@@ -74,6 +74,12 @@ pub struct ServeConfig {
     #[arg(long, env = "BRAID_BEHIND_PROXY", default_value_t = false)]
     pub behind_proxy: bool,
 
+    /// Produce every cached section (the dashboard's) on every request instead of serving
+    /// it from the cache; concurrent requests still share one production. For measuring
+    /// the uncached page.
+    #[arg(long, env = "BRAID_NO_SECTION_CACHE", default_value_t = false)]
+    pub no_section_cache: bool,
+
     /// Customers to seed when the database is new.
     #[arg(long, env = "BRAID_SEED_CUSTOMERS", default_value_t = 200)]
     pub seed_customers: u32,

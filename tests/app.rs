@@ -46,15 +46,12 @@ pub async fn start_app_on(location: &DatabaseUrl, latency: &str) -> TestApp {
     let demo = DEFAULT_DEMO_USER.parse().expect("demo user");
     let active = ensure_demo_user(&db, &demo).await.expect("demo user");
     let engine = Engine::default();
-    let state = AppState {
-        engine: engine.clone(),
-        db: db.clone(),
-        latency: latency.parse::<DemoLatency>().expect("latency"),
-        auth: Auth::new(false, false)
-            .await
-            .expect("auth")
-            .show_demo_account(&demo, active),
-    };
+    let auth = Auth::new(false, false)
+        .await
+        .expect("auth")
+        .show_demo_account(&demo, active);
+    let latency = latency.parse::<DemoLatency>().expect("latency");
+    let state = AppState::new(engine.clone(), db.clone(), latency, auth, true).expect("state");
     let server = start_server(router(state), engine).await;
     let cookie = sign_in(&server.url("")).await;
     TestApp {

@@ -248,3 +248,44 @@ async fn html_with_the_pages_nonce_is_refused() {
     assert!(body.contains("braid-error"), "{body}");
     assert!(!body.contains(&format!("nonce=\"{nonce}\">1")), "{body}");
 }
+
+/// Every request waiting for a production left: the production is cancelled, like any
+/// section's producer; one request still waiting keeps it alive.
+#[tokio::test(start_paused = true)]
+async fn a_production_nobody_waits_for_is_cancelled() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let numbers = CachedSection::new(&engine, "slow", policy(), runs.clone(), slow_numbered)
+        .expect("defined");
+    let leaving = tokio::spawn({
+        let (engine, numbers) = (engine.clone(), numbers.clone());
+        async move { render(&engine, &numbers, 1).await }
+    });
+    let staying = tokio::spawn({
+        let (engine, numbers) = (engine.clone(), numbers.clone());
+        async move { render(&engine, &numbers, 1).await }
+    });
+    tokio::time::advance(Duration::from_millis(10)).await;
+    assert!(engine.live_producers() > 0);
+    leaving.abort();
+    assert!(staying.await.expect("stays").contains("key 1 run 1"));
+
+    let alone = tokio::spawn({
+        let (engine, numbers) = (engine.clone(), numbers.clone());
+        async move { render(&engine, &numbers, 2).await }
+    });
+    tokio::time::advance(Duration::from_millis(10)).await;
+    alone.abort();
+    let _ = alone.await;
+    settle_background().await;
+    assert_eq!(
+        engine.live_producers(),
+        0,
+        "the abandoned production was cancelled"
+    );
+    tokio::time::advance(Duration::from_millis(200)).await;
+    assert_eq!(runs.count(), 1, "it never finished");
+    assert!(
+        render(&engine, &numbers, 2).await.contains("key 2 run 2"),
+        "and is started again"
+    );
+}

@@ -131,6 +131,109 @@ async fn two_instances_share_sessions_and_writes() {
     assert!(listed.contains("$4,321.09"), "{listed}");
 }
 
+/// The dashboard's "Total invoices" card as `app` renders it now.
+async fn invoice_card(app: &TestApp) -> String {
+    let body = final_body(&app.record("/dashboard").await.body());
+    let label = "<p class=\"card-label\">Total invoices</p><p class=\"card-value\">";
+    let start = body
+        .find(label)
+        .map(|at| at + label.len())
+        .expect("the card");
+    body[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A write braid does not hear of (plain SQL): a cached dashboard does not show it.
+async fn insert_behind_braids_back(db: &Db) {
+    sqlx::query("insert into invoices (customer_id, amount_cents, status, date) values (1, 100, 'paid', current_date)")
+        .execute(db.postgres().expect("postgres"))
+        .await
+        .expect("insert");
+}
+
+/// Cached sections across instances. The second instance's dashboard is served from its
+/// cache (a write made behind braid's back does not show); a write through the first
+/// reaches it within a second (`NOTIFY`). With every listening connection cut, a write
+/// through the first still reaches it within a second (nothing cached is served while its
+/// feed is down, and the versions it missed are read when it is back); once back, it
+/// serves from its cache again.
+#[tokio::test]
+async fn a_write_reaches_every_instances_cache_within_a_second() {
+    let Some(postgres) = Postgres::get("a_write_reaches_every_instances_cache_within_a_second")
+    else {
+        return;
+    };
+    let location = postgres.database().await;
+    let (first, second) = (
+        start_app_on(&location, "").await,
+        start_app_on(&location, "").await,
+    );
+    let db = Db::open_without_seed(&location).await.unwrap();
+    let count = |n: i64| braid::app::components::format::thousands(n as u64);
+    let before = db::invoice_count(&db).await.unwrap();
+    assert_eq!(invoice_card(&second).await, count(before));
+    insert_behind_braids_back(&db).await;
+    assert_eq!(
+        invoice_card(&second).await,
+        count(before),
+        "served from the cache"
+    );
+
+    let create = |amount: &'static str| {
+        let first = &first;
+        async move {
+            let form = first.record("/invoices/create").await.body();
+            let posted = first
+                .post("/invoices", &as_pairs(&create_form(&form, amount)))
+                .await;
+            assert_eq!(posted.status, 303, "{}", posted.body);
+        }
+    };
+    create("12.34").await;
+    let written = Instant::now();
+    let expected = count(before + 2);
+    assert!(
+        eventually(Duration::from_secs(1), || async {
+            invoice_card(&second).await == expected
+        })
+        .await,
+        "the write reached the second instance within a second"
+    );
+    eprintln!(
+        "a write reached the other instance's cache in {:?}",
+        written.elapsed()
+    );
+
+    let cut: i64 = sqlx::query_scalar(
+        "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = $1",
+    )
+    .bind(db::changes::LISTENER_NAME)
+    .fetch_one(db.postgres().unwrap())
+    .await
+    .unwrap();
+    assert_eq!(cut, 2, "one listening connection per instance");
+    create("56.78").await;
+    let expected = count(before + 3);
+    assert!(
+        eventually(Duration::from_secs(1), || async {
+            invoice_card(&second).await == expected
+        })
+        .await,
+        "a write while the feed was cut reached the second instance within a second"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(invoice_card(&second).await, expected, "cached again");
+    insert_behind_braids_back(&db).await;
+    assert_eq!(
+        invoice_card(&second).await,
+        expected,
+        "served from the cache again"
+    );
+}
+
 /// The same create form sent to two instances at once (a double click through a load
 /// balancer) creates one invoice; two saves of one edit form from two instances: one wins,
 /// the other gets the conflict.

@@ -41,6 +41,16 @@ impl DemoLatency {
     }
 }
 
+impl DemoLatency {
+    /// Waits the latency configured for section `name`, if any: for producers that are
+    /// not registered through [`DemoLatency::section`] (cached sections).
+    pub async fn wait(&self, name: &str) {
+        if let Some(delay) = self.0.get(name) {
+            tokio::time::sleep(*delay).await;
+        }
+    }
+}
+
 /// A `--demo-latency` value that is not `name=milliseconds[,name=milliseconds…]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadLatency(String);

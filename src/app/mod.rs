@@ -5,6 +5,7 @@
 
 mod assets;
 pub mod auth;
+pub mod changes;
 pub mod components;
 pub mod error;
 pub mod forms;
@@ -16,9 +17,10 @@ use anyhow::Context;
 use axum::extract::FromRef;
 
 use crate::db::{DatabaseUrl, Db, SeedSize};
-use crate::stream::Engine;
+use crate::stream::{CacheError, Engine};
 use auth::Auth;
 use auth::users::DemoUser;
+use pages::dashboard::DashboardSections;
 
 pub use latency::DemoLatency;
 pub use routes::router;
@@ -34,6 +36,8 @@ pub struct AppState {
     pub latency: DemoLatency,
     /// Sign-in settings.
     pub auth: Auth,
+    /// The dashboard's cached sections.
+    pub dashboard: DashboardSections,
 }
 
 /// What [`AppState::open`] needs besides the engine.
@@ -48,6 +52,9 @@ pub struct AppSettings {
     pub demo_user: DemoUser,
     pub secure_cookies: bool,
     pub behind_proxy: bool,
+    /// Whether cached sections are served from the cache (off: every request produces them,
+    /// concurrent ones sharing one production).
+    pub section_cache: bool,
 }
 
 impl AppState {
@@ -69,11 +76,36 @@ impl AppState {
         let auth = Auth::new(settings.secure_cookies, settings.behind_proxy)
             .await?
             .show_demo_account(&settings.demo_user, demo_active);
+        Ok(AppState::new(
+            engine,
+            db,
+            settings.latency,
+            auth,
+            settings.section_cache,
+        )?)
+    }
+
+    /// The state around an open database: defines the cached sections on `engine` and
+    /// starts forwarding the database's changes to them (see [`changes::follow`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::DuplicateName`] if `engine` already serves another `AppState`.
+    pub fn new(
+        engine: Engine,
+        db: Db,
+        latency: DemoLatency,
+        auth: Auth,
+        section_cache: bool,
+    ) -> Result<AppState, CacheError> {
+        let dashboard = DashboardSections::define(&engine, &db, &latency, section_cache)?;
+        changes::follow(&db, &engine);
         Ok(AppState {
             engine,
             db,
-            latency: settings.latency,
+            latency,
             auth,
+            dashboard,
         })
     }
 }

@@ -16,9 +16,12 @@
 //! - [`writes`]: invoices created, edited and deleted; users; failed sign-ins recorded.
 //! - [`sessions`]: the signed-in sessions every instance shares (a tower-sessions store).
 //! - [`seed`](mod@seed) (`seed/`): deterministic demo data, a million invoices in seconds.
+//! - [`changes`]: the tags a committed write touched, heard from this process and, on
+//!   PostgreSQL, from every instance (`NOTIFY`, and `data_versions` to catch up).
 //! - [`cli`]: `braid db migrate` and `braid db seed`.
 //! - `migrations/` at the crate root: the schema, with a reason for every column and index.
 
+pub mod changes;
 pub mod cli;
 mod error;
 mod location;

@@ -3,12 +3,14 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, SqlitePool};
 
+use super::changes::ChangeHub;
 use super::error::DbError;
 use super::location::DatabaseUrl;
 use super::seed::{self, SeedSize};
@@ -45,6 +47,10 @@ pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Db {
     backend: Backend,
     location: Arc<DatabaseUrl>,
+    /// Where committed writes are announced (see `changes.rs`).
+    pub(crate) changes: Arc<ChangeHub>,
+    /// Whether [`Db::changes`] started PostgreSQL's listening task.
+    pub(crate) listening: Arc<AtomicBool>,
 }
 
 /// The pools of one backend.
@@ -111,6 +117,8 @@ impl Db {
         Ok(Db {
             backend,
             location: Arc::new(location.clone()),
+            changes: Arc::default(),
+            listening: Arc::default(),
         })
     }
 
@@ -124,6 +132,14 @@ impl Db {
         match &self.backend {
             Backend::Sqlite(sqlite) => Some(sqlite),
             Backend::Postgres(_) => None,
+        }
+    }
+
+    /// PostgreSQL's pool, or `None` on SQLite. For tools and tests that need PostgreSQL itself.
+    pub fn postgres(&self) -> Option<&PgPool> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(pool) => Some(pool),
         }
     }
 

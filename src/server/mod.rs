@@ -91,6 +91,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         demo_user: config.demo_user.clone(),
         secure_cookies: config.secure_cookies,
         behind_proxy: config.behind_proxy,
+        section_cache: !config.no_section_cache,
     };
     let state = AppState::open(settings, engine.clone()).await?;
     let listener = TcpListener::bind(config.addr)

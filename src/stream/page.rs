@@ -253,8 +253,8 @@ impl Scope {
             Found::Ready(html) => {
                 self.section(fallback, std::future::ready(shareable(&html, &nonce)))
             }
-            Found::Wait(production) => self.section(fallback, async move {
-                let html = production.await.map_err(|error| error.to_string())?;
+            Found::Wait(wait) => self.section(fallback, async move {
+                let html = wait.html().await.map_err(|error| error.to_string())?;
                 shareable(&html, &nonce)
             }),
         };

@@ -58,9 +58,10 @@ async fn pages_render_while_another_writer_holds_the_lock() {
         .expect("rollback");
 }
 
-/// The invoices table disappears mid-run (renamed away): the sections that read it show
-/// their error view, the others still arrive, the status stays 200 and the server keeps
-/// serving; when the table comes back, the next request renders fully again.
+/// The invoices table disappears mid-run (renamed away): the dashboard's cached sections
+/// are still served from the cache; once they are dropped, the sections that read the
+/// table show their error view, the others still arrive, the status stays 200 and the
+/// server keeps serving; when the table comes back, the next request renders fully again.
 #[tokio::test]
 async fn a_missing_table_breaks_its_sections_until_it_returns() {
     let app = start_app("").await;
@@ -71,6 +72,12 @@ async fn a_missing_table_breaks_its_sections_until_it_returns() {
         .execute(app.db.write())
         .await
         .expect("rename away");
+    let cached = rendered(&app, "/dashboard").await;
+    assert!(
+        !cached.contains("braid-error") && cached.contains("Latest invoices"),
+        "the cache outlives the table:\n{cached}"
+    );
+    app.server.engine.invalidator().invalidate_all();
     let dashboard = rendered(&app, "/dashboard").await;
     assert!(
         dashboard.contains("class=\"braid-error\""),
@@ -92,6 +99,7 @@ async fn a_missing_table_breaks_its_sections_until_it_returns() {
         .execute(app.db.write())
         .await
         .expect("rename back");
+    app.server.engine.invalidator().invalidate_all();
     for path in ["/dashboard", "/invoices", "/customers"] {
         let body = rendered(&app, path).await;
         assert!(!body.contains("braid-error"), "{path} recovers:\n{body}");

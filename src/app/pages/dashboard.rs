@@ -1,19 +1,21 @@
 //! `/dashboard`: four summary cards, the revenue chart and the latest invoices, each its own
-//! section. The cards share one resource, their totals read in one query; the chart and the
-//! latest invoices never wait for it. All three queries start when the request arrives.
+//! section, each cached (the figures are the same for every user) and dropped by the writes
+//! that change them. On a miss the three productions start when the request arrives.
+
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use maud::html;
+use maud::{Markup, html};
 
-use crate::app::AppState;
 use crate::app::auth::SignedIn;
 use crate::app::components::layout::Frame;
 use crate::app::components::{cards, chart, format, layout, skeleton, tables};
-use crate::db::{self, CardTotals};
-use crate::stream::{Page, Resource, ResourceError, Slot};
+use crate::app::{AppState, DemoLatency};
+use crate::db::{self, CardTotals, Db, changes};
+use crate::stream::{CacheError, CachePolicy, CachedSection, Engine, Page};
 
 /// The `/dashboard` route.
 pub fn router() -> Router<AppState> {
@@ -25,32 +27,85 @@ const CHART_MONTHS: u32 = 12;
 /// Rows of the latest-invoices list.
 const LATEST_ROWS: u32 = 5;
 
+/// How long a dashboard section is served without asking the database, then served stale
+/// while it is produced again. Writes through any braid instance drop it at once; these
+/// bound how long a change made behind braid's back (`psql`) stays unseen.
+const FRESH: Duration = Duration::from_secs(30);
+const STALE: Duration = Duration::from_secs(300);
+
+/// What the dashboard's cached sections read: the same for every request.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    db: Db,
+    latency: DemoLatency,
+}
+
+/// The dashboard's cached sections, defined once per engine.
+#[derive(Debug, Clone)]
+pub struct DashboardSections {
+    cards: CachedSection<Card>,
+    revenue: CachedSection<()>,
+    latest: CachedSection<()>,
+}
+
+impl DashboardSections {
+    /// Defines the sections on `engine`. With `cache` off they are never fresh: concurrent
+    /// requests still share one production per section.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::DuplicateName`] if `engine` already has them.
+    pub fn define(
+        engine: &Engine,
+        db: &Db,
+        latency: &DemoLatency,
+        cache: bool,
+    ) -> Result<Self, CacheError> {
+        let sources = Sources {
+            db: db.clone(),
+            latency: latency.clone(),
+        };
+        let policy = |tags: &[&str]| {
+            let policy = match cache {
+                true => CachePolicy::fresh_for(FRESH).stale_for(STALE),
+                false => CachePolicy::fresh_for(Duration::ZERO),
+            };
+            tags.iter().fold(policy, |policy, tag| policy.tag(*tag))
+        };
+        let card_tags = [changes::REVENUE, changes::INVOICES, changes::CUSTOMERS];
+        Ok(DashboardSections {
+            cards: CachedSection::new(engine, "cards", policy(&card_tags), sources.clone(), card)?,
+            revenue: CachedSection::new(
+                engine,
+                "revenue",
+                policy(&[changes::REVENUE]),
+                sources.clone(),
+                revenue,
+            )?,
+            latest: CachedSection::new(
+                engine,
+                "latest",
+                policy(&[changes::INVOICES]),
+                sources,
+                latest,
+            )?,
+        })
+    }
+}
+
 async fn dashboard(
     State(app): State<AppState>,
     Extension(user): Extension<SignedIn>,
     page: Page,
 ) -> Response {
-    let totals: Resource<CardTotals> = {
-        let app = app.clone();
-        page.resource(async move { db::card_totals(&app.db).await })
-    };
-    let cards = Card::ALL.map(|card| card_section(&page, &app, &totals, card));
-    let revenue = {
-        let db = app.db.clone();
-        app.latency
-            .section(&page, "revenue", skeleton::chart(), async move {
-                let months = db::monthly_revenue(&db, CHART_MONTHS).await?;
-                Ok::<_, sqlx::Error>(chart::revenue_chart(&months))
-            })
-    };
-    let latest = {
-        let db = app.db.clone();
-        let fallback = skeleton::invoice_list("Latest invoices", LATEST_ROWS as usize);
-        app.latency.section(&page, "latest", fallback, async move {
-            let invoices = db::latest_invoices(&db, LATEST_ROWS).await?;
-            Ok::<_, sqlx::Error>(tables::invoice_list("Latest invoices", &invoices))
-        })
-    };
+    let sections = &app.dashboard;
+    let cards = Card::ALL.map(|card| {
+        page.cached_section(&sections.cards, card, skeleton::card(card.label()))
+            .name(card.name())
+    });
+    let revenue = page.cached_section(&sections.revenue, (), skeleton::chart());
+    let fallback = skeleton::invoice_list("Latest invoices", LATEST_ROWS as usize);
+    let latest = page.cached_section(&sections.latest, (), fallback);
     let frame = Frame {
         title: "Dashboard",
         description: "Acme's totals, monthly revenue and latest invoices at a glance.",
@@ -67,8 +122,26 @@ async fn dashboard(
     ))
 }
 
-/// The four summary cards, each its own section over the shared [`CardTotals`].
-#[derive(Debug, Clone, Copy)]
+async fn card(sources: Sources, card: Card) -> Result<Markup, sqlx::Error> {
+    sources.latency.wait(card.name()).await;
+    let totals = db::card_totals(&sources.db).await?;
+    Ok(cards::card(card.label(), &card.value(&totals)))
+}
+
+async fn revenue(sources: Sources, (): ()) -> Result<Markup, sqlx::Error> {
+    sources.latency.wait("revenue").await;
+    let months = db::monthly_revenue(&sources.db, CHART_MONTHS).await?;
+    Ok(chart::revenue_chart(&months))
+}
+
+async fn latest(sources: Sources, (): ()) -> Result<Markup, sqlx::Error> {
+    sources.latency.wait("latest").await;
+    let invoices = db::latest_invoices(&sources.db, LATEST_ROWS).await?;
+    Ok(tables::invoice_list("Latest invoices", &invoices))
+}
+
+/// The four summary cards: one cached section, an entry per card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Card {
     Collected,
     Pending,
@@ -115,15 +188,4 @@ impl Card {
 
 fn count(value: i64) -> String {
     format::thousands(value.unsigned_abs())
-}
-
-/// One card: waits for the shared totals (and its own demo latency), nothing else.
-fn card_section(page: &Page, app: &AppState, totals: &Resource<CardTotals>, card: Card) -> Slot {
-    let totals = totals.clone();
-    let fallback = skeleton::card(card.label());
-    app.latency
-        .section(page, card.name(), fallback, async move {
-            let totals = totals.get().await?;
-            Ok::<_, ResourceError>(cards::card(card.label(), &card.value(&totals)))
-        })
 }

@@ -20,6 +20,7 @@ mod names;
 mod postgres;
 mod sqlite;
 
+use super::changes;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::db::{Backend, Db, DbError};
@@ -90,7 +91,10 @@ async fn load(db: &Db, size: SeedSize, if_not_empty: IfNotEmpty) -> Result<bool,
         Backend::Postgres(pool) => postgres::load(pool, size, if_not_empty).await,
     };
     match loaded.map_err(failed)? {
-        Loaded::Rows => Ok(true),
+        Loaded::Rows => {
+            db.announce(&[changes::EVERYTHING]);
+            Ok(true)
+        }
         Loaded::Skipped => Ok(false),
         Loaded::Refused { customers } => Err(DbError::NotEmpty {
             location: db.location().clone(),

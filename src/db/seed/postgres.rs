@@ -4,6 +4,7 @@
 //! Several instances may start on one empty database at once: the first to lock
 //! `customers` seeds it, the others then find it full and skip.
 
+use crate::db::changes;
 use std::fmt::Write as _;
 
 use sqlx::postgres::PgPool;
@@ -56,6 +57,8 @@ pub(super) async fn load(
     }
     // The rows carry their own ids; the identity sequences continue after them.
     sqlx::query(RESTART_IDENTITIES).execute(&mut *tx).await?;
+    // Instances serving the old rows drop everything they cached from them.
+    changes::record(&mut *tx, &[changes::EVERYTHING]).await?;
     tx.commit().await?;
     sqlx::query("analyze customers, invoices, revenue_by_month, customer_totals")
         .execute(pool)

@@ -1,11 +1,10 @@
 //! Creating, updating and deleting invoices, each safe against the same form sent twice
 //! and against two people editing the same invoice.
 
-use futures::TryFutureExt;
-
 use super::unix_now;
+use crate::db::changes::{self, INVOICE_WRITE};
 use crate::db::queries::{INVOICE_BY_ID_POSTGRES, INVOICE_BY_ID_SQLITE};
-use crate::db::{Db, Dialect, InvoiceRow, InvoiceStatus, in_transaction, on_write};
+use crate::db::{Db, Dialect, InvoiceRow, InvoiceStatus, in_transaction};
 
 /// How long a create form's key is remembered: a retry later than this creates a second
 /// invoice. A week covers any real retry, and the table stays small.
@@ -132,7 +131,9 @@ pub async fn create_invoice(
             .bind(now - FORM_KEY_LIFETIME_SECS)
             .execute(&mut *tx)
             .await?;
+        changes::record(&mut *tx, INVOICE_WRITE).await?;
         tx.commit().await?;
+        db.announce(INVOICE_WRITE);
         Ok(CreateOutcome::Created(id))
     })
 }
@@ -181,7 +182,9 @@ pub async fn update_invoice(
         .await?
         .rows_affected();
         if updated == 1 {
+            changes::record(&mut *tx, INVOICE_WRITE).await?;
             tx.commit().await?;
+            db.announce(INVOICE_WRITE);
             return Ok(UpdateOutcome::Updated);
         }
         let current: Option<InvoiceRow> =
@@ -201,16 +204,19 @@ pub async fn update_invoice(
 /// Deletes invoice `id`; the triggers take it out of the monthly totals in the same
 /// transaction.
 pub async fn delete_invoice(db: &Db, id: i64) -> Result<DeleteOutcome, sqlx::Error> {
-    let deleted = on_write!(db, "delete from invoices where id = $1", |sql, pool| {
-        sqlx::query(sql)
+    in_transaction!(db, |tx, _dialect| {
+        let deleted = sqlx::query("delete from invoices where id = $1")
             .bind(id)
-            .execute(pool)
-            .map_ok(|done| done.rows_affected())
-    })?;
-    Ok(if deleted == 1 {
-        DeleteOutcome::Deleted
-    } else {
-        DeleteOutcome::NotFound
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(DeleteOutcome::NotFound);
+        }
+        changes::record(&mut *tx, INVOICE_WRITE).await?;
+        tx.commit().await?;
+        db.announce(INVOICE_WRITE);
+        Ok(DeleteOutcome::Deleted)
     })
 }
 

@@ -9,10 +9,11 @@
 //! definition made inside a handler fails on its second request instead of caching
 //! whatever that request captured.
 //!
-//! Concurrent misses of one key share one production; a production runs on its own task,
-//! so the requests waiting for it may leave without cancelling it: its result warms the
-//! cache. It is bounded by the definition's timeout.
+//! Concurrent misses of one key share one production, bounded by the definition's timeout.
+//! It is cancelled when every request waiting for it has left, like any section's
+//! producer; a background refresh (a stale hit) runs to its end.
 
+mod store;
 mod tags;
 
 use std::borrow::Cow;
@@ -20,24 +21,17 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
 use maud::Markup;
-use metrics::Counter;
-use rustc_hash::FxHashMap;
-// tokio's clock, which a test can pause and advance.
-use tokio::time::Instant;
 
 use super::engine::Engine;
-use super::fragment;
-use super::section::panic_message;
+pub(crate) use store::Found;
+use store::{Definition, Entry, Producer};
 pub use tags::Invalidator;
 pub(crate) use tags::TagClock;
-use tags::TagSet;
 
 /// How long a cached section stays fresh, how long after that it may be served stale, and
 /// which tags invalidate it.
@@ -221,44 +215,6 @@ impl<K> fmt::Debug for CachedSection<K> {
     }
 }
 
-type Producer<K> = Box<dyn Fn(K) -> BoxFuture<'static, Result<Markup, String>> + Send + Sync>;
-
-/// A production's result: the HTML, or the error for the log. Shared by every waiter.
-pub(crate) type Production = Shared<BoxFuture<'static, Result<Arc<str>, Arc<str>>>>;
-
-struct Definition<K> {
-    name: Cow<'static, str>,
-    policy: CachePolicy,
-    timeout: Duration,
-    tags: TagSet,
-    entries: moka::sync::Cache<K, Arc<Entry>>,
-    in_flight: Mutex<FxHashMap<K, InFlight>>,
-    produce: Producer<K>,
-    engine: Engine,
-    lookups: [Counter; CacheLookup::ALL.len()],
-    refreshes: Counter,
-}
-
-/// A kept HTML: when its producer started, on the tag clock and the wall clock.
-struct Entry {
-    html: Arc<str>,
-    started: u64,
-    started_at: Instant,
-}
-
-struct InFlight {
-    started: u64,
-    result: Production,
-}
-
-/// What a lookup found.
-pub(crate) enum Found {
-    /// HTML to serve now.
-    Ready(Arc<str>),
-    /// A production to wait for.
-    Wait(Production),
-}
-
 impl<K: CacheKey> CachedSection<K> {
     /// Defines a cached section on `engine`: `produce(context, key)` makes its HTML for a
     /// key that has no current entry. `name` labels its metrics, logs and timeline.
@@ -281,7 +237,7 @@ impl<K: CacheKey> CachedSection<K> {
     {
         let name = name.into();
         engine.cache().claim(&name)?;
-        let producer: Producer<K> = Box::new(move |key| {
+        let produce: Producer<K> = Box::new(move |key| {
             let future = produce(context.clone(), key);
             async move { future.await.map_err(|error| error.to_string()) }.boxed()
         });
@@ -303,7 +259,7 @@ impl<K: CacheKey> CachedSection<K> {
             policy,
             entries,
             in_flight: Mutex::default(),
-            produce: producer,
+            produce,
             engine: engine.clone(),
             lookups,
         };
@@ -326,127 +282,6 @@ impl<K: CacheKey> CachedSection<K> {
 
     pub(crate) fn section_name(&self) -> Cow<'static, str> {
         self.definition.name.clone()
-    }
-}
-
-impl<K: CacheKey> Definition<K> {
-    fn lookup(self: &Arc<Self>, key: K) -> (Found, CacheLookup) {
-        if !self.tags.feed_live() {
-            let (production, _) = self.produce_or_join(key);
-            return (Found::Wait(production), CacheLookup::Bypass);
-        }
-        if let Some(entry) = self.entries.get(&key)
-            && self.tags.is_current(entry.started)
-        {
-            let age = entry.started_at.elapsed();
-            if age < self.policy.fresh {
-                return (Found::Ready(entry.html.clone()), CacheLookup::Hit);
-            }
-            if age < self.policy.fresh + self.policy.stale {
-                if !self.produce_or_join(key).1 {
-                    self.refreshes.increment(1);
-                }
-                return (Found::Ready(entry.html.clone()), CacheLookup::Stale);
-            }
-        }
-        let (production, joined) = self.produce_or_join(key);
-        let lookup = if joined {
-            CacheLookup::Joined
-        } else {
-            CacheLookup::Miss
-        };
-        (Found::Wait(production), lookup)
-    }
-
-    /// The production running for `key` if it is still current (and `true`), or a new one.
-    fn produce_or_join(self: &Arc<Self>, key: K) -> (Production, bool) {
-        let mut flights = self.flights();
-        if let Some(flight) = flights.get(&key)
-            && self.tags.is_current(flight.started)
-        {
-            return (flight.result.clone(), true);
-        }
-        let started = self.tags.now();
-        let result = self.start(key.clone(), started);
-        flights.insert(
-            key,
-            InFlight {
-                started,
-                result: result.clone(),
-            },
-        );
-        (result, false)
-    }
-
-    fn flights(&self) -> std::sync::MutexGuard<'_, FxHashMap<K, InFlight>> {
-        // Critical sections are a lookup and an insert or remove: a panic cannot tear it.
-        self.in_flight
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Spawns a production: it outlives the requests that wait for it, up to the timeout.
-    fn start(self: &Arc<Self>, key: K, started: u64) -> Production {
-        let definition = self.clone();
-        let live = self.engine.live_producer();
-        let started_at = Instant::now();
-        let task = tokio::spawn(async move {
-            let _live = live;
-            let result = definition.run(key.clone()).await;
-            definition.finish(key, started, started_at, &result);
-            result
-        });
-        async move {
-            task.await
-                .unwrap_or_else(|error| Err(Arc::from(format!("production task ended: {error}"))))
-        }
-        .boxed()
-        .shared()
-    }
-
-    async fn run(&self, key: K) -> Result<Arc<str>, Arc<str>> {
-        let producer = AssertUnwindSafe((self.produce)(key)).catch_unwind();
-        let html = match tokio::time::timeout(self.timeout, producer).await {
-            Err(_) => return Err(format!("timed out after {:?}", self.timeout).into()),
-            Ok(Err(panic)) => return Err(panic_message(&*panic).into()),
-            Ok(Ok(Err(error))) => return Err(error.into()),
-            Ok(Ok(Ok(markup))) => markup.into_string(),
-        };
-        match fragment::check(&html) {
-            Ok(()) => Ok(html.into()),
-            Err(reason) => Err(format!(
-                "its HTML has {reason}, which would swallow the rest of the page"
-            )
-            .into()),
-        }
-    }
-
-    /// Keeps a successful result (unless an invalidation overtook it) and retires the
-    /// production.
-    fn finish(
-        &self,
-        key: K,
-        started: u64,
-        started_at: Instant,
-        result: &Result<Arc<str>, Arc<str>>,
-    ) {
-        if let Ok(html) = result
-            && self.tags.is_current(started)
-        {
-            let entry = Entry {
-                html: html.clone(),
-                started,
-                started_at,
-            };
-            self.entries.insert(key.clone(), Arc::new(entry));
-        }
-        let mut flights = self.flights();
-        if flights
-            .get(&key)
-            .is_some_and(|flight| flight.started == started)
-        {
-            flights.remove(&key);
-        }
     }
 }
 
