@@ -337,3 +337,54 @@ async fn every_page_has_a_title_and_a_description() {
         );
     }
 }
+
+/// Cached sections are shared between users, so they can carry nothing of one: two users
+/// take turns on the dashboard, each reading the other's cache; each page names its own
+/// user only, and carries no other response's nonce.
+#[tokio::test]
+async fn a_cached_section_never_carries_one_users_data_to_another() {
+    let app = start_app("").await;
+    let mut pages = Vec::new();
+    for (email, name) in [
+        ("ada.first@nextmail.com", "Ada Firstuser"),
+        ("grace.second@nextmail.com", "Grace Seconduser"),
+    ] {
+        let hash = braid::app::auth::password::hash("a long password")
+            .await
+            .unwrap();
+        braid::db::writes::insert_user(&app.db, email, name, &hash)
+            .await
+            .unwrap();
+        let cookie = crate::util::sign_in_as(&app.url(""), email, "a long password")
+            .await
+            .expect("signed in");
+        for _ in 0..2 {
+            let page = record_with(&app.url("/dashboard"), &[("cookie", &cookie)]).await;
+            let csp = page.header("content-security-policy");
+            let nonce = csp.split("'nonce-").nth(1).expect("a nonce")[..32].to_string();
+            pages.push((name, page.body(), nonce));
+        }
+    }
+    for (name, body, nonce) in &pages {
+        assert!(body.contains(*name), "{name}'s page names them");
+        for (other, _, other_nonce) in &pages {
+            if other != name {
+                assert!(!body.contains(*other), "{name}'s page has {other}:\n{body}");
+            }
+            if other_nonce != nonce {
+                assert!(
+                    !body.contains(other_nonce.as_str()),
+                    "another response's nonce"
+                );
+            }
+        }
+    }
+    assert!(
+        pages
+            .iter()
+            .filter(|(_, body, _)| !body.contains("<?start"))
+            .count()
+            >= 3,
+        "most pages were served from the cache, whole"
+    );
+}

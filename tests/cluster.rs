@@ -90,14 +90,37 @@ async fn pages_stream_through_the_balancer() {
     }
 }
 
+/// The "Total invoices" card of `braid`'s dashboard.
+async fn invoice_card(braid: &Braid, cookie: &str) -> String {
+    let page = record_with(&braid.url("/dashboard"), &[("cookie", cookie)]).await;
+    let body = final_body(&page.body());
+    let label = "<p class=\"card-label\">Total invoices</p><p class=\"card-value\">";
+    let start = body
+        .find(label)
+        .map(|at| at + label.len())
+        .expect("the card");
+    body[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Signed in through the balancer, the session works on every instance; an invoice created
-/// through the balancer is on the next page every instance serves.
+/// through the balancer is on the next page every instance serves, and within a second on
+/// every instance's cached dashboard.
 #[tokio::test]
 async fn writes_and_sessions_reach_every_instance() {
     let Some(cluster) = Cluster::start("writes_and_sessions_reach_every_instance").await else {
         return;
     };
     let cookie = crate::util::sign_in(&cluster.url("")).await;
+    let mut counts = Vec::new();
+    for braid in &cluster.instances {
+        counts.push(invoice_card(braid, &cookie).await);
+    }
+    let before: u64 = counts[0].replace(',', "").parse().expect("a count");
+    assert!(counts.iter().all(|count| *count == counts[0]), "{counts:?}");
     let form = record_with(&cluster.url("/invoices/create"), &[("cookie", &cookie)]).await;
     let created = no_redirects()
         .post(cluster.url("/invoices"))
@@ -131,6 +154,18 @@ async fn writes_and_sessions_reach_every_instance() {
             "{}",
             braid.addr
         );
+    }
+    let after = braid::app::components::format::thousands(before + 1);
+    for braid in &cluster.instances {
+        let started = std::time::Instant::now();
+        while invoice_card(braid, &cookie).await != after {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "{}'s dashboard shows the write within a second",
+                braid.addr
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 

@@ -154,3 +154,47 @@ async fn each_section_has_a_span_with_name_outcome_and_latency() {
         assert!(span["latency_ms"].as_f64().is_some(), "{span}");
     }
 }
+
+/// The dashboard's cached sections in `/metrics` (lookups by section and result) and on the
+/// timeline (`cache miss`, then `cache hit`); a restart loses nothing but warmth: the same
+/// session, the same figures, every section a miss again.
+#[tokio::test]
+async fn cached_sections_are_counted_marked_and_survive_a_restart_cold() {
+    let mut braid = Braid::spawn(&["--debug-timeline"]).await;
+    let cookie = braid.sign_in().await;
+    let dashboard = |braid: &Braid| {
+        let (url, cookie) = (braid.url("/dashboard?debug=timeline"), cookie.clone());
+        async move {
+            let body = record_with(&url, &[("cookie", &cookie)]).await.body();
+            let figures = crate::util::final_body(&body)
+                .split("class=\"card-value\">")
+                .skip(1)
+                .map(|rest| rest.split('<').next().unwrap_or_default().to_string())
+                .collect::<Vec<_>>();
+            (body, figures)
+        }
+    };
+    let (first, figures) = dashboard(&braid).await;
+    assert_eq!(figures.len(), 4, "{first}");
+    assert_eq!(first.matches("cache miss").count(), 6, "{first}");
+    let (second, again) = dashboard(&braid).await;
+    assert_eq!(again, figures);
+    assert_eq!(second.matches("cache hit").count(), 6, "{second}");
+    let metrics = record(&braid.url("/metrics")).await.body();
+    for expected in [
+        r#"braid_section_cache_total{section="cards",result="miss"} 4"#,
+        r#"braid_section_cache_total{section="cards",result="hit"} 4"#,
+        r#"braid_section_cache_total{section="revenue",result="hit"} 1"#,
+        r#"braid_section_cache_total{section="latest",result="miss"} 1"#,
+    ] {
+        assert!(
+            metrics.contains(expected),
+            "missing {expected} in:\n{metrics}"
+        );
+    }
+
+    braid.restart().await;
+    let (cold, after) = dashboard(&braid).await;
+    assert_eq!(after, figures, "the same figures, the same session");
+    assert_eq!(cold.matches("cache miss").count(), 6, "{cold}");
+}

@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -246,22 +246,16 @@ impl<K: CacheKey> CachedSection<K> {
             .weigher(|_key, entry: &Arc<Entry>| u32::try_from(entry.html.len()).unwrap_or(u32::MAX))
             .time_to_live(policy.fresh + policy.stale)
             .build();
-        let lookups = CacheLookup::ALL.map(|lookup| {
-            metrics::counter!("braid_section_cache_total",
-                "section" => name.to_string(), "result" => lookup.as_str())
-        });
         let definition = Definition {
             timeout: policy.timeout.unwrap_or(engine.config().section_timeout),
             tags: engine.cache().clock.resolve(&policy.tags),
-            refreshes: metrics::counter!("braid_section_cache_refreshes_total",
-                "section" => name.to_string()),
+            metrics: OnceLock::new(),
             name,
             policy,
             entries,
             in_flight: Mutex::default(),
             produce,
             engine: engine.clone(),
-            lookups,
         };
         Ok(CachedSection {
             definition: Arc::new(definition),
@@ -276,7 +270,7 @@ impl<K: CacheKey> CachedSection<K> {
     /// Finds `key`'s HTML, or the production to wait for; records the lookup's metric.
     pub(crate) fn lookup(&self, key: K) -> (Found, CacheLookup) {
         let (found, lookup) = self.definition.lookup(key);
-        self.definition.lookups[lookup as usize].increment(1);
+        self.definition.metrics().lookups[lookup as usize].increment(1);
         (found, lookup)
     }
 

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -42,8 +42,15 @@ pub(super) struct Definition<K> {
     pub(super) in_flight: Mutex<FxHashMap<K, InFlight>>,
     pub(super) produce: Producer<K>,
     pub(super) engine: Engine,
+    /// Made on first use: a definition is made at start-up, maybe before the server
+    /// installs its metrics recorder, and a handle made before that records nothing.
+    pub(super) metrics: OnceLock<CacheMetrics>,
+}
+
+/// A definition's metric handles.
+pub(super) struct CacheMetrics {
     pub(super) lookups: [Counter; CacheLookup::ALL.len()],
-    pub(super) refreshes: Counter,
+    refreshes: Counter,
 }
 
 /// A kept HTML: when its producer started, on the tag clock and on the clock.
@@ -90,6 +97,22 @@ impl Drop for Abandon {
     }
 }
 
+impl<K> Definition<K> {
+    pub(super) fn metrics(&self) -> &CacheMetrics {
+        self.metrics.get_or_init(|| {
+            let section = self.name.to_string();
+            CacheMetrics {
+                lookups: CacheLookup::ALL.map(|lookup| {
+                    metrics::counter!("braid_section_cache_total",
+                        "section" => section.clone(), "result" => lookup.as_str())
+                }),
+                refreshes: metrics::counter!("braid_section_cache_refreshes_total",
+                    "section" => section),
+            }
+        })
+    }
+}
+
 impl<K: CacheKey> Definition<K> {
     pub(super) fn lookup(self: &Arc<Self>, key: K) -> (Found, CacheLookup) {
         if !self.tags.feed_live() {
@@ -121,7 +144,7 @@ impl<K: CacheKey> Definition<K> {
     fn refresh(self: &Arc<Self>, key: K) {
         let (wait, joined) = self.produce_or_join(key);
         if !joined {
-            self.refreshes.increment(1);
+            self.metrics().refreshes.increment(1);
             tokio::spawn(wait.html());
         }
     }
