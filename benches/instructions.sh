@@ -6,6 +6,8 @@
 #
 #   benches/instructions.sh /bench/s1            # default N1=200, N2=1200
 #   BRAID=path/to/other/braid benches/instructions.sh /bench/s1
+#   SIGNED_IN=1 benches/instructions.sh /dashboard                     # as the demo user
+#   SIGNED_IN=1 SERVE_ARGS=--no-section-cache benches/instructions.sh /dashboard
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,12 +27,23 @@ instructions() {
     name="$OUT/callgrind.$requests.out"
     rm -f "$OUT/db.sqlite3"*
     "$BRAID" db --database "$OUT/db.sqlite3" seed --customers 200 --invoices 20000 > /dev/null
+    local user=(--demo-user none)
+    [ -z "${SIGNED_IN:-}" ] || user=()
+    # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
     RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$name" \
         "$BRAID" serve --addr "127.0.0.1:$PORT" --database "$OUT/db.sqlite3" \
-        --demo-user none > "$OUT/server.$requests.log" 2>&1 &
+        "${user[@]}" ${SERVE_ARGS:-} > "$OUT/server.$requests.log" 2>&1 &
     local pid=$!
     for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/bench/s0" > /dev/null && break; sleep 0.2; done
-    target/release/braid load -c 1 -n "$requests" "$@" "http://127.0.0.1:$PORT$PAGE" > /dev/null
+    local session=()
+    if [ -n "${SIGNED_IN:-}" ]; then
+        local cookie
+        cookie=$(curl -s -o /dev/null -D - --data 'email=user%40nextmail.com&password=123456' \
+            "http://127.0.0.1:$PORT/login" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(braid_session=[^;]*\).*/\1/p')
+        [ -n "$cookie" ] || { echo "signing in failed" >&2; exit 1; }
+        session=(-H "cookie: $cookie")
+    fi
+    target/release/braid load -c 1 -n "$requests" "${session[@]}" "$@" "http://127.0.0.1:$PORT$PAGE" > /dev/null
     kill -TERM "$pid"
     wait "$pid" || true
     awk '/^(summary|totals):/ {print $2; exit}' "$name"

@@ -190,9 +190,12 @@ async fn a_failed_production_is_not_kept() {
     assert_eq!(runs.count(), 2);
 }
 
+/// A production that never ends fails at its own timeout (the sections waiting for it
+/// show their error view), is not kept, and the next request starts another.
 #[tokio::test(start_paused = true)]
 async fn a_production_that_hangs_fails_at_its_timeout_and_is_retried() {
-    async fn hangs(_: (), _: u32) -> Result<Markup, String> {
+    async fn hangs(runs: Runs, _: u32) -> Result<Markup, String> {
+        runs.0.fetch_add(1, Ordering::SeqCst);
         std::future::pending().await
     }
     let engine = Engine::new(EngineConfig {
@@ -200,13 +203,33 @@ async fn a_production_that_hangs_fails_at_its_timeout_and_is_retried() {
         page_deadline: Duration::from_secs(60),
         ..EngineConfig::default()
     });
+    let runs = Runs::default();
     let policy = CachePolicy::fresh_for(Duration::from_secs(10)).timeout(Duration::from_secs(1));
-    let hanging = CachedSection::new(&engine, "hangs", policy, (), hangs).expect("defined");
-    let body = render(&engine, &hanging, 1).await;
-    assert!(
-        body.contains("braid-error"),
-        "the production's own timeout: {body}"
-    );
+    let hanging =
+        CachedSection::new(&engine, "hangs", policy, runs.clone(), hangs).expect("defined");
+    for run in 1..=2 {
+        let body = render(&engine, &hanging, 1).await;
+        assert!(
+            body.contains("braid-error"),
+            "the production's own timeout: {body}"
+        );
+        assert_eq!(runs.count(), run);
+    }
+}
+
+/// A section waiting for a production shows its own timeout view at its own timeout; the
+/// production, bounded by the page deadline, goes on for whoever joins it.
+#[tokio::test(start_paused = true)]
+async fn a_waiting_section_times_out_on_its_own() {
+    let engine = Engine::new(EngineConfig {
+        section_timeout: Duration::from_millis(50),
+        ..EngineConfig::default()
+    });
+    let runs = Runs::default();
+    let slow = CachedSection::new(&engine, "slow", policy(), runs.clone(), slow_numbered)
+        .expect("defined");
+    let body = render(&engine, &slow, 1).await;
+    assert!(body.contains("braid-timeout"), "{body}");
 }
 
 #[test]

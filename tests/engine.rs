@@ -710,3 +710,53 @@ async fn one_sections_unbalanced_html_cannot_break_the_others() {
         }
     }
 }
+
+/// A shell rendered once (`StaticShell`) streams like one rendered per request: its holes
+/// take this request's name and a slot whose section arrives after the shell; the final
+/// document is the same as with a `Shell` built per request.
+#[tokio::test]
+async fn a_static_shell_fills_its_holes_per_request_and_streams_the_same() {
+    use braid::stream::StaticShell;
+    let page_shell = |name: Markup, slot: Markup| Shell {
+        head: html! { title { "static" } },
+        body: html! { nav { "Hello, " (name) } main { (slot) } footer { "end" } },
+    };
+    let shell = StaticShell::render(|holes| page_shell(holes.hole(), holes.hole()));
+    let section = |page: &Page| {
+        page.section(html! { p.skeleton { "loading" } }, async {
+            sleep(ms(150)).await;
+            Ok::<_, Infallible>(html! { p { "the section" } })
+        })
+    };
+    let app = Router::new()
+        .route(
+            "/static",
+            get(move |page: Page| {
+                let shell = shell.clone();
+                async move {
+                    let slot = section(&page);
+                    page.render_static(&shell, &[&"<Ada>", &slot])
+                }
+            }),
+        )
+        .route(
+            "/dynamic",
+            get(move |page: Page| async move {
+                let slot = section(&page);
+                page.render(page_shell(html! { "<Ada>" }, html! { (slot) }))
+            }),
+        )
+        .with_state(Engine::default());
+    let server = start_server(app, Engine::default()).await;
+    let prerendered = record(&server.url("/static")).await;
+    assert!(
+        prerendered.arrival("Hello, &lt;Ada&gt;") < prerendered.arrival("the section"),
+        "the shell, with this request's hole escaped, before the section"
+    );
+    let dynamic = record(&server.url("/dynamic")).await;
+    assert_eq!(final_body(&prerendered.body()), final_body(&dynamic.body()));
+    assert!(
+        final_body(&prerendered.body())
+            .contains("<main><p>the section</p></main><footer>end</footer>")
+    );
+}

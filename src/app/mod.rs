@@ -13,6 +13,8 @@ mod latency;
 pub mod pages;
 mod routes;
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use axum::extract::FromRef;
 
@@ -34,8 +36,8 @@ pub struct AppState {
     pub db: Db,
     /// Artificial latency per section, to watch the page fill in.
     pub latency: DemoLatency,
-    /// Sign-in settings.
-    pub auth: Auth,
+    /// Sign-in settings (in an `Arc`: the state is cloned for every request).
+    pub auth: Arc<Auth>,
     /// The dashboard's cached sections.
     pub dashboard: DashboardSections,
 }
@@ -104,7 +106,7 @@ impl AppState {
             engine,
             db,
             latency,
-            auth,
+            auth: Arc::new(auth),
             dashboard,
         })
     }

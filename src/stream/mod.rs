@@ -27,6 +27,7 @@ mod render;
 mod resource;
 mod section;
 mod slot;
+mod static_shell;
 mod timeline;
 mod timing;
 
@@ -39,4 +40,5 @@ pub use render::Shell;
 pub use resource::{Resource, ResourceError};
 pub use section::{ErrorId, ErrorView, OutcomeKind, default_error_view, default_timeout_view};
 pub use slot::Slot;
+pub use static_shell::{Holes, StaticShell};
 pub use timing::SectionTiming;

@@ -11,10 +11,10 @@ use axum::extract::{FromRef, FromRequestParts, MatchedPath};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{StatusCode, header};
-use maud::Markup;
+use maud::{Markup, Render};
 use tracing::Instrument;
 
-use super::cache::{CacheKey, CachedSection, Found};
+use super::cache::{CacheKey, CacheLookup, CachedSection, Found};
 use super::engine::Engine;
 use super::liveness::ReadClosed;
 use super::mode::{Mode, UnknownMode};
@@ -23,6 +23,7 @@ use super::render::{Shell, respond};
 use super::resource::Resource;
 use super::section::{Outcome, SectionEntry, SectionState, UNNAMED, settle};
 use super::slot::Slot;
+use super::static_shell::StaticShell;
 
 /// One request's page: the axum extractor that owns the request's sections.
 ///
@@ -177,6 +178,22 @@ impl Page {
         self.cancel_on_drop = false;
         respond(self.scope.shared.clone(), shell)
     }
+
+    /// As [`Page::render`], with a shell rendered once ([`StaticShell`]): its static bytes
+    /// are copied and `pieces` fill its holes, in order (slots, or any markup of this
+    /// request's own). A missing piece leaves its hole empty.
+    pub fn render_static(self, shell: &StaticShell, pieces: &[&dyn Render]) -> Response {
+        if pieces.len() != shell.holes() {
+            tracing::warn!(
+                page = &*self.scope.shared.name,
+                holes = shell.holes(),
+                pieces = pieces.len(),
+                "a static shell got a different number of pieces than it has holes"
+            );
+        }
+        let shell = shell.fill(pieces);
+        self.render(shell)
+    }
 }
 
 impl Drop for Page {
@@ -198,6 +215,60 @@ impl Scope {
         F: Future<Output = Result<Markup, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
+        let live = self.shared.engine.live_producer();
+        self.register(fallback, None, settle(producer, live))
+    }
+
+    /// Registers a cached section for `key`: a current entry is in the page at once (a
+    /// stale one also starts its background refresh); otherwise the section waits, behind
+    /// `fallback`, for the production it started or joined. The section is named after
+    /// the definition.
+    ///
+    /// HTML that contains this page's CSP nonce is refused (the section shows its error
+    /// view): a nonce is per request, and cached HTML is shared.
+    pub fn cached_section<K: CacheKey>(
+        &self,
+        section: &CachedSection<K>,
+        key: K,
+        fallback: Markup,
+    ) -> Slot {
+        let (found, lookup) = section.lookup(key);
+        // The cache checked the HTML (`fragment::check`) when it was produced. A hit needs
+        // no nonce check either: an entry with this request's nonce (in its key) can only
+        // have been produced for this request, a miss.
+        let slot = match found {
+            Found::Ready(html) => {
+                let outcome = Outcome::Ready(html.to_string());
+                self.register(fallback, Some(lookup), std::future::ready(outcome))
+            }
+            Found::Wait(wait) => {
+                let (nonce, live) = (
+                    self.shared.nonce.clone(),
+                    self.shared.engine.live_producer(),
+                );
+                self.register(fallback, Some(lookup), async move {
+                    let _live = live;
+                    match wait.html().await {
+                        Ok(html) => shareable(&html, &nonce),
+                        Err(error) => Outcome::Failed {
+                            error: error.to_string(),
+                            panicked: false,
+                        },
+                    }
+                })
+            }
+        };
+        self.shared
+            .with_entry(slot.id(), |entry| entry.name = section.section_name());
+        slot
+    }
+
+    /// Registers a section whose outcome `task` makes: settled here if it is already
+    /// complete, else spawned unless the page is gone.
+    fn register<T>(&self, fallback: Markup, cache: Option<CacheLookup>, task: T) -> Slot
+    where
+        T: Future<Output = Outcome> + Send + 'static,
+    {
         let span = tracing::debug_span!(
             "section",
             page = &*self.shared.name,
@@ -206,8 +277,7 @@ impl Scope {
             outcome = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let live = self.shared.engine.live_producer();
-        let mut task = Box::pin(settle(producer, live).instrument(span.clone()));
+        let mut task = Box::pin(task.instrument(span.clone()));
         let settled = poll_once(&mut task);
         let mut registry = self.shared.lock();
         let id = registry.sections.len() as u32;
@@ -226,43 +296,12 @@ impl Scope {
             timeout: self.shared.engine.config().section_timeout,
             on_error: None,
             on_timeout: None,
-            cache: None,
+            cache,
             state,
             span,
         });
         drop(registry);
         Slot::new(self.shared.clone(), id)
-    }
-
-    /// Registers a cached section for `key`: a current entry is in the page at once (a
-    /// stale one also starts its background refresh); otherwise the section waits, behind
-    /// `fallback`, for the production it started or joined. The section is named after
-    /// the definition.
-    ///
-    /// HTML that contains this page's CSP nonce is refused (the section shows its error
-    /// view): a nonce is per request, and cached HTML is shared.
-    pub fn cached_section<K: CacheKey>(
-        &self,
-        section: &CachedSection<K>,
-        key: K,
-        fallback: Markup,
-    ) -> Slot {
-        let (found, lookup) = section.lookup(key);
-        let nonce = self.shared.nonce.clone();
-        let slot = match found {
-            Found::Ready(html) => {
-                self.section(fallback, std::future::ready(shareable(&html, &nonce)))
-            }
-            Found::Wait(wait) => self.section(fallback, async move {
-                let html = wait.html().await.map_err(|error| error.to_string())?;
-                shareable(&html, &nonce)
-            }),
-        };
-        self.shared.with_entry(slot.id(), |entry| {
-            entry.name = section.section_name();
-            entry.cache = Some(lookup);
-        });
-        slot
     }
 
     /// Starts a value that several sections can await ([`Resource::get`]); it runs once, on
@@ -278,16 +317,17 @@ impl Scope {
     }
 }
 
-/// Cached HTML as this page's markup, unless it carries the page's nonce.
-fn shareable(html: &str, nonce: &str) -> Result<Markup, String> {
+/// Cached HTML as this page's section, unless it carries the page's nonce.
+fn shareable(html: &str, nonce: &str) -> Outcome {
     if memchr::memmem::find(html.as_bytes(), nonce.as_bytes()).is_some() {
-        return Err(
-            "a cached section's HTML contains the page's CSP nonce; a nonce is per \
-                    request and must never be part of a key or of shared HTML"
-                .to_string(),
-        );
+        let error = "a cached section's HTML contains the page's CSP nonce; a nonce is per \
+                     request and must never be part of a key or of shared HTML";
+        return Outcome::Failed {
+            error: error.to_string(),
+            panicked: false,
+        };
     }
-    Ok(maud::PreEscaped(html.to_string()))
+    Outcome::Ready(html.to_string())
 }
 
 /// `?stream=` named no known mode: a `400 Bad Request` naming the choices.

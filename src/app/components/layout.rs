@@ -35,6 +35,16 @@ pub fn shell(frame: &Frame<'_>, content: Markup) -> Shell {
     }
 }
 
+/// The shell of an Acme page whose account block (the signed-in user's name and sign-out
+/// form) is `account`: a hole of a `StaticShell`, filled per request with [`account`].
+/// `frame.user` is not read.
+pub fn shell_with_account(frame: &Frame<'_>, account: Markup, content: Markup) -> Shell {
+    Shell {
+        head: head(frame.title, frame.description),
+        body: frame_around(frame.active, account, content),
+    }
+}
+
 /// `<head>` content: title (the course's template, `%s | Acme Dashboard`), description,
 /// stylesheet, an empty favicon (no extra request).
 pub fn head(title: &str, description: &str) -> Markup {
@@ -48,24 +58,34 @@ pub fn head(title: &str, description: &str) -> Markup {
 
 /// `<body>` content: the navigation beside `content`.
 pub fn body(frame: &Frame<'_>, content: Markup) -> Markup {
+    frame_around(frame.active, account(frame.user, frame.active), content)
+}
+
+/// The account block of the navigation: the user's name and a sign-out button, or a
+/// sign-in link.
+pub fn account(user: Option<&SignedIn>, active: &str) -> Markup {
+    html! {
+        @if let Some(user) = user {
+            span class="account-name" { (user.name) }
+            form method="post" action="/logout" {
+                input type="hidden" name=(csrf::FIELD) value=(user.csrf);
+                button type="submit" class="link-button" { "Sign out" }
+            }
+        } @else {
+            a href="/login" aria-current=[(active == "/login").then_some("page")] { "Log in" }
+        }
+    }
+}
+
+fn frame_around(active: &str, account: Markup, content: Markup) -> Markup {
     html! {
         div class="layout" {
             nav class="sidenav" aria-label="Main" {
                 a class="brand" href="/" { span class="logo" { "A" } "Acme" }
                 @for (href, label) in NAV {
-                    a href=(href) aria-current=[(href == frame.active).then_some("page")] { (label) }
+                    a href=(href) aria-current=[(href == active).then_some("page")] { (label) }
                 }
-                div class="account" {
-                    @if let Some(user) = frame.user {
-                        span class="account-name" { (user.name) }
-                        form method="post" action="/logout" {
-                            input type="hidden" name=(csrf::FIELD) value=(user.csrf);
-                            button type="submit" class="link-button" { "Sign out" }
-                        }
-                    } @else {
-                        a href="/login" aria-current=[(frame.active == "/login").then_some("page")] { "Log in" }
-                    }
-                }
+                div class="account" { (account) }
             }
             main { (content) }
         }

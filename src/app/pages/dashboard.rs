@@ -1,6 +1,7 @@
 //! `/dashboard`: four summary cards, the revenue chart and the latest invoices, each its own
 //! section, each cached (the figures are the same for every user) and dropped by the writes
-//! that change them. On a miss the three productions start when the request arrives.
+//! that change them. On a miss the three productions start when the request arrives. The
+//! shell is rendered once; a request fills its holes (the account block and the slots).
 
 use std::time::Duration;
 
@@ -8,14 +9,16 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use maud::{Markup, html};
+use maud::{Markup, Render, html};
 
 use crate::app::auth::SignedIn;
 use crate::app::components::layout::Frame;
 use crate::app::components::{cards, chart, format, layout, skeleton, tables};
 use crate::app::{AppState, DemoLatency};
 use crate::db::{self, CardTotals, Db, changes};
-use crate::stream::{CacheError, CachePolicy, CachedSection, Engine, Page};
+use crate::stream::{
+    CacheError, CachePolicy, CachedSection, Engine, Holes, Page, Shell, StaticShell,
+};
 
 /// The `/dashboard` route.
 pub fn router() -> Router<AppState> {
@@ -40,12 +43,14 @@ pub struct Sources {
     latency: DemoLatency,
 }
 
-/// The dashboard's cached sections, defined once per engine.
+/// The dashboard's cached sections, defined once per engine, and its shell, rendered once.
 #[derive(Debug, Clone)]
 pub struct DashboardSections {
     cards: CachedSection<Card>,
     revenue: CachedSection<()>,
     latest: CachedSection<()>,
+    /// Holes: the account block, the four cards, the chart, the latest invoices.
+    shell: StaticShell,
 }
 
 impl DashboardSections {
@@ -89,8 +94,28 @@ impl DashboardSections {
                 sources,
                 latest,
             )?,
+            shell: StaticShell::render(static_shell),
         })
     }
+}
+
+/// The dashboard's shell, but for the holes: the same bytes for every user and request.
+fn static_shell(holes: &Holes) -> Shell {
+    let frame = Frame {
+        title: "Dashboard",
+        description: "Acme's totals, monthly revenue and latest invoices at a glance.",
+        active: "/dashboard",
+        user: None,
+    };
+    let account = holes.hole();
+    let cards = Card::ALL.map(|_| holes.hole());
+    let (revenue, latest) = (holes.hole(), holes.hole());
+    let content = html! {
+        h1 { "Dashboard" }
+        div class="cards" { @for card in &cards { (card) } }
+        div class="dashboard-grid" { (revenue) (latest) }
+    };
+    layout::shell_with_account(&frame, account, content)
 }
 
 async fn dashboard(
@@ -106,20 +131,12 @@ async fn dashboard(
     let revenue = page.cached_section(&sections.revenue, (), skeleton::chart());
     let fallback = skeleton::invoice_list("Latest invoices", LATEST_ROWS as usize);
     let latest = page.cached_section(&sections.latest, (), fallback);
-    let frame = Frame {
-        title: "Dashboard",
-        description: "Acme's totals, monthly revenue and latest invoices at a glance.",
-        active: "/dashboard",
-        user: Some(&user),
-    };
-    page.render(layout::shell(
-        &frame,
-        html! {
-            h1 { "Dashboard" }
-            div class="cards" { @for card in &cards { (card) } }
-            div class="dashboard-grid" { (revenue) (latest) }
-        },
-    ))
+    let account = layout::account(Some(&user), "/dashboard");
+    let [collected, pending, invoices, customers] = &cards;
+    let pieces: [&dyn Render; 7] = [
+        &account, collected, pending, invoices, customers, &revenue, &latest,
+    ];
+    page.render_static(&sections.shell, &pieces)
 }
 
 async fn card(sources: Sources, card: Card) -> Result<Markup, sqlx::Error> {

@@ -89,8 +89,9 @@ impl CachePolicy {
         self
     }
 
-    /// How long one production may take before it fails (default: the engine's section
-    /// timeout). Sections waiting for it also have their own timeouts.
+    /// How long one production may take before it fails (default: the engine's page
+    /// deadline, the longest any page waits). It serves every request that joins it; each
+    /// waiting section still shows its own timeout view at its own timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -247,7 +248,7 @@ impl<K: CacheKey> CachedSection<K> {
             .time_to_live(policy.fresh + policy.stale)
             .build();
         let definition = Definition {
-            timeout: policy.timeout.unwrap_or(engine.config().section_timeout),
+            timeout: policy.timeout.unwrap_or(engine.config().page_deadline),
             tags: engine.cache().clock.resolve(&policy.tags),
             metrics: OnceLock::new(),
             name,

@@ -227,9 +227,12 @@ impl<K: CacheKey> Definition<K> {
         }
     }
 
-    /// Keeps a successful result, unless an invalidation overtook it.
+    /// Keeps a successful result, unless an invalidation overtook it or the policy keeps
+    /// nothing (a definition with caching turned off only shares productions).
     fn keep(&self, key: K, started: u64, started_at: Instant, result: &Result<Arc<str>, Arc<str>>) {
+        let kept_for = self.policy.fresh + self.policy.stale;
         if let Ok(html) = result
+            && !kept_for.is_zero()
             && self.tags.is_current(started)
         {
             let entry = Entry {
