@@ -1,22 +1,26 @@
 //! What changed: the kinds of data ("tags") a write touched, announced when it commits.
 //!
-//! A write names its tags; the process that made it announces them at once after the
-//! commit, so its next page reads its own write. On PostgreSQL the writing transaction also
+//! A write names its tags; the process that made it announces them right after the commit,
+//! synchronously, to every hook registered with [`Db::on_change`], so its next page (the
+//! redirect after a form) reads its own write. On PostgreSQL the writing transaction also
 //! raises each tag's row in `data_versions` and sends `NOTIFY braid_changes` with the new
 //! version, which PostgreSQL delivers to every listening instance when (and only if) the
-//! transaction commits. [`Db::changes`] hears both.
+//! transaction commits; each instance's listener announces them to its own hooks.
 //!
-//! An instance that loses its listening connection announces [`Change::FeedDown`]; when it
-//! is back it compares `data_versions` with the versions it last heard, announces every tag
-//! that moved meanwhile, then [`Change::FeedUp`]. So a notification lost in a disconnect
-//! cannot leave anything stale for longer than the disconnect.
+//! While the listener is not connected (before its first connection, after losing it)
+//! the hooks hear [`Change::FeedDown`]. When it is back it compares `data_versions` with
+//! the versions it last heard, announces every tag that moved meanwhile, then
+//! [`Change::FeedUp`]; it also reads them every second while connected, which both catches
+//! a notification that went missing and proves the connection alive (one that stops
+//! answering is given up after two seconds). So a lost notification cannot leave anything
+//! stale for long, and a dead connection is noticed.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
-use tokio::sync::broadcast;
+use sqlx::postgres::{PgListener, PgNotification, PgPool, PgPoolOptions};
 
 use super::{Backend, Db};
 
@@ -41,7 +45,14 @@ pub const LISTENER_NAME: &str = "braid-listener";
 /// How long the listener waits before connecting again after losing its connection.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
-/// One announcement on [`Db::changes`].
+/// How often the connected listener reads `data_versions`.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// How long a connection, or a read of `data_versions`, may take before the listener gives
+/// up on the connection.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// One announcement to the hooks of [`Db::on_change`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Data of this tag changed; [`EVERYTHING`] means every tag.
@@ -52,24 +63,48 @@ pub enum Change {
     FeedUp,
 }
 
-/// The channel every [`Db`] clone shares. Announcements nobody listens to are dropped.
-#[derive(Debug)]
+/// A function told of every [`Change`], on the thread that made it.
+type Hook = Arc<dyn Fn(&Change) + Send + Sync>;
+
+/// The hooks every [`Db`] clone shares, and whether changes elsewhere are being heard.
 pub(crate) struct ChangeHub {
-    sender: broadcast::Sender<Change>,
+    hooks: RwLock<Vec<Hook>>,
+    /// False on PostgreSQL while the listener is not connected; always true on SQLite.
+    live: AtomicBool,
+}
+
+impl std::fmt::Debug for ChangeHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeHub")
+            .field("live", &self.live.load(Ordering::Relaxed))
+            .finish()
+    }
 }
 
 impl Default for ChangeHub {
     fn default() -> Self {
         ChangeHub {
-            sender: broadcast::channel(1024).0,
+            hooks: RwLock::default(),
+            live: AtomicBool::new(true),
         }
     }
 }
 
 impl ChangeHub {
     fn announce(&self, change: Change) {
-        // An error only means that nobody listens: nothing to invalidate.
-        let _ = self.sender.send(change);
+        match change {
+            Change::FeedDown => self.live.store(false, Ordering::SeqCst),
+            Change::FeedUp => self.live.store(true, Ordering::SeqCst),
+            Change::Touched(_) => {}
+        }
+        // Hooks are only ever added; a panic in one cannot leave the list torn.
+        let hooks = self
+            .hooks
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for hook in hooks.iter() {
+            hook(&change);
+        }
     }
 }
 
@@ -81,20 +116,35 @@ impl Db {
         }
     }
 
-    /// Every change from now on: this process's writes and, on PostgreSQL, every other
-    /// instance's (the first call starts the listening connection, which reconnects by
-    /// itself). A receiver that falls more than 1,024 changes behind gets
-    /// `RecvError::Lagged`: it must then assume that everything changed.
-    pub fn changes(&self) -> broadcast::Receiver<Change> {
-        let receiver = self.changes.sender.subscribe();
-        if let Backend::Postgres(pool) = self.backend()
-            && !self
-                .listening
-                .swap(true, std::sync::atomic::Ordering::SeqCst)
+    /// Calls `hook` with every change from now on: this process's writes as they commit,
+    /// synchronously, and on PostgreSQL every other instance's, from the listening task. A
+    /// hook must be quick and must not block (it runs inside writes).
+    ///
+    /// On PostgreSQL the first hook starts the listening connection, which reconnects by
+    /// itself; until it is connected the hooks hear [`Change::FeedDown`].
+    pub fn on_change(&self, hook: impl Fn(&Change) + Send + Sync + 'static) {
+        let hook: Hook = Arc::new(hook);
+        let first_on_postgres = matches!(self.backend(), Backend::Postgres(_))
+            && !self.listening.swap(true, Ordering::SeqCst);
+        if first_on_postgres {
+            self.changes.live.store(false, Ordering::SeqCst);
+        }
         {
+            // Held while the hook learns the state and joins: an announcement waits for
+            // it, so the hook hears every change of state after the one it was told.
+            let mut hooks = self
+                .changes
+                .hooks
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !self.changes.live.load(Ordering::SeqCst) {
+                hook(&Change::FeedDown);
+            }
+            hooks.push(hook);
+        }
+        if let (true, Backend::Postgres(pool)) = (first_on_postgres, self.backend()) {
             tokio::spawn(listen(pool.clone(), self.changes.clone()));
         }
-        receiver
     }
 }
 
@@ -139,8 +189,9 @@ impl RecordChanges for sqlx::PgConnection {
     }
 }
 
-/// The listening loop: connect, catch up from `data_versions`, forward notifications;
-/// on any failure announce `FeedDown` and start again. Ends when `pool` is closed.
+/// The listening loop: connect, catch up from `data_versions`, forward notifications and
+/// check every second; on any failure announce `FeedDown` and start again. Ends when `pool`
+/// is closed.
 ///
 /// The listening connection is not one of `pool`'s: it would hold one of the pages'
 /// connections for good. It has a pool of its own, of one, with the same settings and the
@@ -151,6 +202,7 @@ async fn listen(pool: PgPool, hub: Arc<ChangeHub>) {
         .application_name(LISTENER_NAME);
     let own = PgPoolOptions::new()
         .max_connections(1)
+        .acquire_timeout(CHECK_TIMEOUT)
         .connect_lazy_with(options);
     let mut heard: HashMap<String, i64> = HashMap::new();
     loop {
@@ -158,7 +210,7 @@ async fn listen(pool: PgPool, hub: Arc<ChangeHub>) {
             Ok(mut listener) => {
                 hub.announce(Change::FeedUp);
                 let error = tokio::select! {
-                    error = forward(&mut listener, &hub, &mut heard) => error,
+                    error = follow(&mut listener, &hub, &mut heard) => error,
                     () = pool.close_event() => {
                         own.close().await;
                         return;
@@ -189,8 +241,18 @@ async fn connect(
 ) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
+    catch_up(&mut listener, hub, heard).await?;
+    Ok(listener)
+}
+
+/// Announces every tag whose version in `data_versions` is not the one last heard.
+async fn catch_up(
+    listener: &mut PgListener,
+    hub: &ChangeHub,
+    heard: &mut HashMap<String, i64>,
+) -> Result<(), sqlx::Error> {
     let versions: Vec<(String, i64)> = sqlx::query_as("select tag, version from data_versions")
-        .fetch_all(&mut listener)
+        .fetch_all(&mut *listener)
         .await?;
     for (tag, version) in versions {
         if heard.get(&tag) != Some(&version) {
@@ -198,26 +260,47 @@ async fn connect(
             heard.insert(tag, version);
         }
     }
-    Ok(listener)
+    Ok(())
 }
 
-/// Forwards notifications until the connection fails.
-async fn forward(
+/// Forwards notifications, and catches up every second, until the connection fails.
+/// (`try_recv` is cancel-safe: sqlx keeps a message it has begun to read.)
+async fn follow(
     listener: &mut PgListener,
     hub: &ChangeHub,
     heard: &mut HashMap<String, i64>,
 ) -> sqlx::Error {
+    let mut check = tokio::time::interval(CHECK_EVERY);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    check.tick().await;
     loop {
-        let notification = match listener.try_recv().await {
-            Ok(Some(notification)) => notification,
-            Ok(None) => return sqlx::Error::Protocol("the listening connection closed".into()),
-            Err(error) => return error,
-        };
-        let payload = notification.payload();
-        let (tag, version) = payload.rsplit_once(' ').unwrap_or((payload, ""));
-        if let Ok(version) = version.parse::<i64>() {
-            heard.insert(tag.to_string(), version);
+        tokio::select! {
+            received = listener.try_recv() => match received {
+                Ok(Some(notification)) => forward(&notification, hub, heard),
+                Ok(None) => return sqlx::Error::Protocol("the listening connection closed".into()),
+                Err(error) => return error,
+            },
+            _ = check.tick() => {
+                match tokio::time::timeout(CHECK_TIMEOUT, catch_up(listener, hub, heard)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => return error,
+                    Err(_) => {
+                        return sqlx::Error::Protocol(format!(
+                            "the listening connection did not answer within {CHECK_TIMEOUT:?}"
+                        ));
+                    }
+                }
+            }
         }
-        hub.announce(Change::Touched(Arc::from(tag)));
     }
+}
+
+/// Announces a notification's tag and remembers its version (`"<tag> <version>"`).
+fn forward(notification: &PgNotification, hub: &ChangeHub, heard: &mut HashMap<String, i64>) {
+    let payload = notification.payload();
+    let (tag, version) = payload.rsplit_once(' ').unwrap_or((payload, ""));
+    if let Ok(version) = version.parse::<i64>() {
+        heard.insert(tag.to_string(), version);
+    }
+    hub.announce(Change::Touched(Arc::from(tag)));
 }

@@ -84,19 +84,37 @@ impl Holes {
 
 impl StaticShell {
     /// Renders `build` once and keeps its bytes, split at the holes it placed.
+    ///
+    /// # Panics
+    ///
+    /// If a hole is not in the body exactly once, in the order the holes were made (one in
+    /// the head, one rendered twice or dropped): the pieces of each request would go to the
+    /// wrong places. A shell is rendered at start-up, so this shows at once.
     pub fn render(build: impl FnOnce(&Holes) -> Shell) -> StaticShell {
         let holes = Holes {
             token: format!("braid-hole-{:016x}", rand::random::<u64>()),
             next: std::cell::Cell::new(0),
         };
         let shell = build(&holes);
+        let made = holes.next.get();
+        let head = shell.head.into_string();
+        assert!(
+            !head.contains(&holes.token),
+            "a StaticShell hole is in the head; holes go in the body"
+        );
         let pieces = split(&shell.body.into_string(), &holes.token);
+        let placed: Vec<usize> = pieces.iter().filter_map(|(_, hole)| *hole).collect();
+        assert!(
+            placed.iter().copied().eq(0..made),
+            "a StaticShell's {made} holes must each be in its body once, in the order they \
+             were made; found {placed:?}"
+        );
         let static_bytes = pieces.iter().map(|(bytes, _)| bytes.len()).sum();
         StaticShell {
             inner: Arc::new(Rendered {
-                head: shell.head.into_string(),
+                head,
                 pieces,
-                holes: holes.next.get(),
+                holes: made,
                 static_bytes,
             }),
         }
@@ -162,5 +180,38 @@ mod tests {
         assert_eq!(filled.head.into_string(), "<title>T</title>");
         let short = shell.fill(&[&"one"]);
         assert_eq!(short.body.into_string(), "<a>one</a><b></b><c></c>");
+    }
+
+    #[test]
+    #[should_panic(expected = "found [1, 0]")]
+    fn holes_out_of_order_are_refused() {
+        StaticShell::render(|holes| {
+            let (first, second) = (holes.hole(), holes.hole());
+            Shell {
+                head: html! {},
+                body: html! { (second) (first) },
+            }
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "found [0]")]
+    fn a_hole_left_out_is_refused() {
+        StaticShell::render(|holes| {
+            let (first, _dropped) = (holes.hole(), holes.hole());
+            Shell {
+                head: html! {},
+                body: html! { (first) },
+            }
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "in the head")]
+    fn a_hole_in_the_head_is_refused() {
+        StaticShell::render(|holes| Shell {
+            head: html! { title { (holes.hole()) } },
+            body: html! {},
+        });
     }
 }

@@ -10,8 +10,9 @@
 //! whatever that request captured.
 //!
 //! Concurrent misses of one key share one production, bounded by the definition's timeout.
-//! It is cancelled when every request waiting for it has left, like any section's
-//! producer; a background refresh (a stale hit) runs to its end.
+//! It is cancelled when no section waits for it any more (their requests left or their
+//! timeouts passed), like any section's producer; a background refresh (a stale hit) runs
+//! to its end.
 
 mod store;
 mod tags;
@@ -21,6 +22,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -32,6 +34,9 @@ pub(crate) use store::Found;
 use store::{Definition, Entry, Producer};
 pub use tags::Invalidator;
 pub(crate) use tags::TagClock;
+
+/// Bytes an entry is counted for besides its HTML.
+const ENTRY_OVERHEAD: usize = 128;
 
 /// How long a cached section stays fresh, how long after that it may be served stale, and
 /// which tags invalidate it.
@@ -82,16 +87,17 @@ impl CachePolicy {
         self
     }
 
-    /// The most HTML (in bytes, counted per entry) the section keeps; the least used
-    /// entries go first. Default 8 MiB.
+    /// The most HTML the section keeps, in bytes (each entry counts its HTML and 128 bytes
+    /// more); the least used entries go first. Default 8 MiB.
     pub fn max_bytes(mut self, bytes: u64) -> Self {
         self.max_bytes = bytes;
         self
     }
 
     /// How long one production may take before it fails (default: the engine's page
-    /// deadline, the longest any page waits). It serves every request that joins it; each
-    /// waiting section still shows its own timeout view at its own timeout.
+    /// deadline, the longest any page waits). Each waiting section shows its own timeout
+    /// view at its own timeout; a production whose every waiting section has timed out (or
+    /// whose every request has left) is cancelled.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -244,7 +250,11 @@ impl<K: CacheKey> CachedSection<K> {
         });
         let entries = moka::sync::Cache::builder()
             .max_capacity(policy.max_bytes)
-            .weigher(|_key, entry: &Arc<Entry>| u32::try_from(entry.html.len()).unwrap_or(u32::MAX))
+            // The HTML plus what an entry costs besides (its key, timestamps, the map's
+            // node), so that empty entries still count against the budget.
+            .weigher(|_key, entry: &Arc<Entry>| {
+                u32::try_from(entry.html.len() + ENTRY_OVERHEAD).unwrap_or(u32::MAX)
+            })
             .time_to_live(policy.fresh + policy.stale)
             .build();
         let definition = Definition {
@@ -255,6 +265,7 @@ impl<K: CacheKey> CachedSection<K> {
             policy,
             entries,
             in_flight: Mutex::default(),
+            productions: AtomicU64::new(0),
             produce,
             engine: engine.clone(),
         };

@@ -3,11 +3,13 @@
 //!
 //! A production runs on its own task, so it does not depend on which of its waiters the
 //! runtime polls; every waiter holds a share of it, and when the last one is dropped (all
-//! its requests left) the task is aborted, as any section's producer would be. A background
-//! refresh is its own waiter, held until the production ends.
+//! its requests left, or their sections timed out) the task is aborted, as any section's
+//! producer would be. A background refresh is its own waiter, held until the production
+//! ends.
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
@@ -40,6 +42,8 @@ pub(super) struct Definition<K> {
     pub(super) tags: TagSet,
     pub(super) entries: moka::sync::Cache<K, Arc<Entry>>,
     pub(super) in_flight: Mutex<FxHashMap<K, InFlight>>,
+    /// Numbers the productions (see [`InFlight::id`]).
+    pub(super) productions: AtomicU64,
     pub(super) produce: Producer<K>,
     pub(super) engine: Engine,
     /// Made on first use: a definition is made at start-up, maybe before the server
@@ -61,6 +65,8 @@ pub(super) struct Entry {
 }
 
 pub(super) struct InFlight {
+    /// This production among the definition's: the one a retiring task may remove.
+    id: u64,
     started: u64,
     result: Production,
     /// Alive while anyone waits for the production.
@@ -164,8 +170,10 @@ impl<K: CacheKey> Definition<K> {
             return (wait, true);
         }
         let started = self.tags.now();
-        let (result, share) = self.start(key.clone(), started);
+        let id = self.productions.fetch_add(1, Ordering::Relaxed);
+        let (result, share) = self.start(key.clone(), started, id);
         let flight = InFlight {
+            id,
             started,
             result: result.clone(),
             waiters: Arc::downgrade(&share),
@@ -186,11 +194,11 @@ impl<K: CacheKey> Definition<K> {
     }
 
     /// Spawns a production, bounded by the definition's timeout.
-    fn start(self: &Arc<Self>, key: K, started: u64) -> (Production, Arc<Abandon>) {
+    fn start(self: &Arc<Self>, key: K, started: u64, id: u64) -> (Production, Arc<Abandon>) {
         let retire = Retire {
             definition: self.clone(),
             key: Some(key.clone()),
-            started,
+            id,
         };
         let live = self.engine.live_producer();
         let started_at = Instant::now();
@@ -249,17 +257,14 @@ impl<K: CacheKey> Definition<K> {
 struct Retire<K: CacheKey> {
     definition: Arc<Definition<K>>,
     key: Option<K>,
-    started: u64,
+    id: u64,
 }
 
 impl<K: CacheKey> Drop for Retire<K> {
     fn drop(&mut self) {
         let Some(key) = self.key.take() else { return };
         let mut flights = self.definition.flights();
-        if flights
-            .get(&key)
-            .is_some_and(|flight| flight.started == self.started)
-        {
+        if flights.get(&key).is_some_and(|flight| flight.id == self.id) {
             flights.remove(&key);
         }
     }
