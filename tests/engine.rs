@@ -760,3 +760,82 @@ async fn a_static_shell_fills_its_holes_per_request_and_streams_the_same() {
             .contains("<main><p>the section</p></main><footer>end</footer>")
     );
 }
+
+/// An app's policy: the document's language, a CSP source it adds, the texts of the
+/// default views and of the no-JavaScript link, its own names for the query parameters,
+/// and its metrics' prefix.
+#[tokio::test]
+async fn an_apps_policy_sets_language_csp_texts_parameters_and_metric_names() {
+    use braid::stream::{PagePolicy, PageTexts};
+    let policy = PagePolicy::default()
+        .lang("fr")
+        .and_then(|policy| policy.csp_source("img-src", "https://img.example.com"))
+        .and_then(|policy| policy.stream_param("flux"))
+        .and_then(|policy| policy.debug_param("dbg"))
+        .and_then(|policy| policy.metric_prefix("acme"))
+        .expect("a valid policy")
+        .texts(PageTexts {
+            no_script_link: "Sans <JavaScript>".into(),
+            section_failed: "Échec.".into(),
+            error_id: "Code".into(),
+            section_timed_out: "Trop lent.".into(),
+        });
+    let engine = Engine::new(EngineConfig {
+        policy,
+        debug_timeline: true,
+        ..EngineConfig::default()
+    });
+    let app = Router::new()
+        .route(
+            "/policy",
+            get(|page: Page| async move {
+                let failing = page.section(html! {}, async { Err::<Markup, _>("boom") });
+                let slow = page
+                    .section(html! { "…" }, async {
+                        sleep(ms(5_000)).await;
+                        Ok::<_, Infallible>(html! {})
+                    })
+                    .timeout(ms(50));
+                page.render(Shell {
+                    head: html! {},
+                    body: html! { main { (failing) (slow) } },
+                })
+            }),
+        )
+        .with_state(engine.clone());
+    let server = start_server(app, engine).await;
+    let streamed = record(&server.url("/policy?x=1&stream=off")).await;
+    let body = streamed.body();
+    assert!(
+        body.starts_with("<!doctype html><html lang=\"fr\">"),
+        "{body}"
+    );
+    assert!(
+        streamed
+            .header("content-security-policy")
+            .contains("img-src 'self' data: https://img.example.com;"),
+        "{}",
+        streamed.header("content-security-policy")
+    );
+    assert!(body.contains("Échec. <small>Code <code>"), "{body}");
+    assert!(body.contains("Trop lent."), "{body}");
+    assert!(
+        body.contains("x=1&amp;stream=off&amp;flux=in-order\">Sans &lt;JavaScript&gt;</a>"),
+        "`stream` is not the engine's parameter here, `flux` is:\n{body}"
+    );
+    let blocking = record(&server.url("/policy?flux=off&dbg=timeline"))
+        .await
+        .body();
+    assert!(!blocking.contains("<template"), "one document: {blocking}");
+    assert!(
+        blocking.contains("braid-timeline"),
+        "the timeline under `dbg`"
+    );
+    let metrics = record(&server.url("/metrics")).await.body();
+    assert!(
+        metrics.contains(
+            "acme_sections_total{page=\"/policy\",section=\"unnamed\",outcome=\"error\"}"
+        ),
+        "{metrics}"
+    );
+}

@@ -78,6 +78,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         page_deadline: config.page_deadline,
         section_timeout: config.section_timeout,
         debug_timeline: config.debug_timeline,
+        ..EngineConfig::default()
     });
     let seed = SeedSize {
         customers: config.seed_customers,

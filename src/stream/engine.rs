@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::cache::{CacheRegistry, Invalidator};
+use super::policy::PagePolicy;
 
 /// Settings every page of one engine shares.
 #[derive(Debug, Clone)]
@@ -20,6 +21,9 @@ pub struct EngineConfig {
     pub section_timeout: Duration,
     /// Whether `?debug=timeline` is honoured. It reveals section names and timings.
     pub debug_timeline: bool,
+    /// The app's choices for what the engine writes: language, CSP sources, texts, query
+    /// parameter names, metric prefix.
+    pub policy: PagePolicy,
 }
 
 impl Default for EngineConfig {
@@ -28,6 +32,7 @@ impl Default for EngineConfig {
             page_deadline: Duration::from_secs(10),
             section_timeout: Duration::from_secs(5),
             debug_timeline: false,
+            policy: PagePolicy::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ use super::cache::{CacheKey, CacheLookup, CachedSection, Found};
 use super::engine::Engine;
 use super::liveness::ReadClosed;
 use super::mode::{Mode, UnknownMode};
+use super::policy::PagePolicy;
 use super::registry::{PageShared, poll_once};
 use super::render::{Shell, respond};
 use super::resource::Resource;
@@ -349,7 +350,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let engine = Engine::from_ref(state);
-        let params = QueryFlags::parse(parts.uri.query());
+        let params = QueryFlags::parse(parts.uri.query(), &engine.config().policy);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -380,14 +381,14 @@ struct QueryFlags {
 }
 
 impl QueryFlags {
-    fn parse(query: Option<&str>) -> QueryFlags {
+    fn parse(query: Option<&str>, policy: &PagePolicy) -> QueryFlags {
         let mut flags = QueryFlags::default();
         let Some(query) = query else { return flags };
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            match &*key {
-                "stream" => flags.stream = Some(value.into_owned()),
-                "debug" => flags.timeline = value == "timeline",
-                _ => {}
+            if key == policy.stream_param_name() {
+                flags.stream = Some(value.into_owned());
+            } else if key == policy.debug_param_name() {
+                flags.timeline = value == "timeline";
             }
         }
         flags

@@ -115,11 +115,13 @@ pub(crate) fn write_text_chunk(out: &mut String, id: u32, key: &str, wrapper: &s
 /// Ends `<head>` and opens `<body>` when no script is needed.
 pub(crate) const HEAD_END: &str = "</head><body>";
 
-/// Writes the start of the document: doctype, charset, viewport and the page's head markup,
-/// then [`HEAD_END`].
-pub(crate) fn write_document_start(out: &mut String, head: &str) {
+/// Writes the start of the document: doctype, language (checked by `PagePolicy`), charset,
+/// viewport and the page's head markup, then [`HEAD_END`].
+pub(crate) fn write_document_start(out: &mut String, lang: &str, head: &str) {
+    out.push_str("<!doctype html><html lang=\"");
+    out.push_str(lang);
     out.push_str(concat!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     ));
     out.push_str(head);
@@ -128,12 +130,13 @@ pub(crate) fn write_document_start(out: &mut String, head: &str) {
 
 /// What replaces [`HEAD_END`] when sections will stream: the fallback runtime, and a
 /// `<noscript>` redirect and link to the in-order version for readers without JavaScript.
-pub(crate) fn runtime_head_end(nonce: &str, no_script_url: &str) -> String {
+pub(crate) fn runtime_head_end(nonce: &str, no_script_url: &str, link_text: &str) -> String {
     let escaped = escape_attribute(no_script_url);
+    let text = maud::html! { (link_text) }.into_string();
     format!(
         "<script nonce=\"{nonce}\">{FALLBACK_RUNTIME}</script>\
          <noscript><meta http-equiv=\"refresh\" content=\"0; url={escaped}\"></noscript></head><body>\
-         <noscript><p class=\"braid-noscript\"><a href=\"{escaped}\">Show this page without JavaScript</a></p></noscript>"
+         <noscript><p class=\"braid-noscript\"><a href=\"{escaped}\">{text}</a></p></noscript>"
     )
 }
 

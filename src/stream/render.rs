@@ -48,7 +48,11 @@ pub struct Shell {
 
 /// Builds the streamed response: headers now, body as the client reads.
 pub(crate) fn respond(page: Arc<PageShared>, shell: Shell) -> Response {
-    let csp = content_security_policy(&page.nonce);
+    let csp = page
+        .engine
+        .config()
+        .policy
+        .content_security_policy(&page.nonce);
     let mut stream = PageStream::new(page, shell);
     // A page whose sections were all ready is one document of known length: no chunked
     // framing, no stream to poll.
@@ -76,13 +80,6 @@ pub(crate) fn respond(page: Arc<PageShared>, shell: Shell) -> Response {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
-}
-
-fn content_security_policy(nonce: &str) -> String {
-    format!(
-        "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; \
-         object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-    )
 }
 
 /// The body of one page response.
@@ -166,18 +163,22 @@ impl PageStream {
         let head = shell.head.into_string();
         // Room for the sections spliced in; a streamed shell is about its own size.
         self.out.reserve(head.len() + 2 * body.len() + 256);
-        protocol::write_document_start(&mut self.out, &head);
+        let policy = &self.page.engine.config().policy;
+        protocol::write_document_start(&mut self.out, policy.lang_tag(), &head);
         let head_end = self.out.len() - protocol::HEAD_END.len();
         self.tracked_to = self.out.len();
         self.documents.push((body, 0));
         self.paused_at = self.expand();
         if self.page.mode == Mode::OutOfOrder && self.pending.is_some() {
-            let no_script_url = in_order_url(self.page.uri.as_ref());
-            let runtime = protocol::runtime_head_end(&self.page.nonce, &no_script_url);
+            let policy = &self.page.engine.config().policy;
+            let no_script_url = in_order_url(self.page.uri.as_ref(), policy.stream_param_name());
+            let link = &policy.page_texts().no_script_link;
+            let runtime = protocol::runtime_head_end(&self.page.nonce, &no_script_url, link);
             self.out
                 .replace_range(head_end..head_end + protocol::HEAD_END.len(), &runtime);
         }
-        self.shell_at = timing::record_shell_flush(&self.page.name, self.page.started);
+        let prefix = self.page.engine.config().policy.metric_prefix_name();
+        self.shell_at = timing::record_shell_flush(prefix, &self.page.name, self.page.started);
     }
 
     /// Writes markup from the document stack into `self.out` until it ends, or, in the
@@ -355,6 +356,7 @@ impl PageStream {
             return String::new();
         };
         let timing = SectionTiming::record(
+            self.page.engine.config().policy.metric_prefix_name(),
             &self.page.name,
             self.page.started,
             id,
@@ -364,7 +366,8 @@ impl PageStream {
         if self.page.timeline {
             self.timings.push(timing);
         }
-        entry.view(outcome, &self.page.name, context)
+        let texts = self.page.engine.config().policy.page_texts();
+        entry.view(outcome, &self.page.name, context, texts)
     }
 
     /// Out-of-order: one chunk per section settled since the last poll.
@@ -602,6 +605,7 @@ impl Drop for PageStream {
         for id in ids {
             if let Some(entry) = registry.sections.get(id as usize) {
                 SectionTiming::record(
+                    self.page.engine.config().policy.metric_prefix_name(),
                     &self.page.name,
                     self.page.started,
                     id,
@@ -656,14 +660,14 @@ fn cancelled(error: tokio::task::JoinError) -> Outcome {
 }
 
 /// The same page in in-order mode, as a relative URL keeping the other query parameters.
-fn in_order_url(uri: Option<&http::Uri>) -> String {
+fn in_order_url(uri: Option<&http::Uri>, stream_param: &str) -> String {
     let query = uri.and_then(|uri| uri.query()).unwrap_or("");
     let mut url = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        if key != "stream" {
+        if key != stream_param {
             url.append_pair(&key, &value);
         }
     }
-    url.append_pair("stream", Mode::InOrder.as_param());
+    url.append_pair(stream_param, Mode::InOrder.as_param());
     url.finish()
 }

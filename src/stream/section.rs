@@ -17,6 +17,7 @@ use super::cache::CacheLookup;
 use super::context::Context;
 use super::engine::LiveProducer;
 use super::fragment;
+use super::policy::PageTexts;
 
 /// A short random id shown on a failed section's error view and logged beside the real
 /// error, so a reader's report can be matched to the log without showing internals.
@@ -180,7 +181,13 @@ impl SectionEntry {
     /// The HTML that replaces the fallback. A failure is logged here with a fresh [`ErrorId`],
     /// which is all the reader sees of it. The default views take the element that shows
     /// where the section stands (`context`); a page's own views are its to fit.
-    pub(crate) fn view(&self, outcome: Outcome, page: &str, context: Context) -> String {
+    pub(crate) fn view(
+        &self,
+        outcome: Outcome,
+        page: &str,
+        context: Context,
+        texts: &PageTexts,
+    ) -> String {
         match outcome {
             Outcome::Ready(html) => html,
             Outcome::Failed { error, panicked } => {
@@ -193,14 +200,14 @@ impl SectionEntry {
                 }
                 match &self.on_error {
                     Some(view) => view(&id).into_string(),
-                    None => error_view_in(context, &id).into_string(),
+                    None => error_view_in(texts, context, &id).into_string(),
                 }
             }
             Outcome::TimedOut => {
                 tracing::warn!(page, section = &*self.name, timeout = ?self.timeout, "section timed out");
                 match &self.on_timeout {
                     Some(view) => view.clone(),
-                    None => timeout_view_in(context).into_string(),
+                    None => timeout_view_in(texts, context).into_string(),
                 }
             }
             Outcome::Cancelled => String::new(),
@@ -208,27 +215,32 @@ impl SectionEntry {
     }
 }
 
-/// [`default_error_view`] as an element that shows where a section stands: a `<div>` would
-/// be moved out of a table, close a paragraph, or be invisible inside `<svg>`.
-fn error_view_in(context: Context, id: &ErrorId) -> Markup {
+/// [`default_error_view`], in `texts`, as an element that shows where a section stands: a
+/// `<div>` would be moved out of a table, close a paragraph, or be invisible inside `<svg>`.
+fn error_view_in(texts: &PageTexts, context: Context, id: &ErrorId) -> Markup {
     if context == Context::Flow {
-        return default_error_view(id);
+        return error_view(texts, id);
     }
-    let text = format!("This section could not be loaded. Error id {id}");
+    let text = format!("{} {} {id}", texts.section_failed, texts.error_id);
     notice_in(context, "braid-error", "alert", &text)
 }
 
-/// [`default_timeout_view`] as an element that shows where a section stands.
-fn timeout_view_in(context: Context) -> Markup {
+/// [`default_timeout_view`], in `texts`, as an element that shows where a section stands.
+fn timeout_view_in(texts: &PageTexts, context: Context) -> Markup {
+    let text = &texts.section_timed_out;
     if context == Context::Flow {
-        return default_timeout_view();
+        return html! { div class="braid-timeout" role="status" { (text) } };
     }
-    notice_in(
-        context,
-        "braid-timeout",
-        "status",
-        "This section took too long to load.",
-    )
+    notice_in(context, "braid-timeout", "status", text)
+}
+
+fn error_view(texts: &PageTexts, id: &ErrorId) -> Markup {
+    html! {
+        div class="braid-error" role="alert" {
+            (texts.section_failed) " "
+            small { (texts.error_id) " " code { (id) } }
+        }
+    }
 }
 
 /// A one-line notice as the element `context` takes: a row, a cell, a `<span>` in a
@@ -252,19 +264,14 @@ fn notice_in(context: Context, class: &str, role: &str, text: &str) -> Markup {
     }
 }
 
-/// The view of a section whose producer failed or panicked.
+/// The view of a section whose producer failed or panicked, in the default texts (an
+/// engine uses its [`PageTexts`]).
 pub fn default_error_view(id: &ErrorId) -> Markup {
-    html! {
-        div class="braid-error" role="alert" {
-            "This section could not be loaded. "
-            small { "Error id " code { (id) } }
-        }
-    }
+    error_view(&PageTexts::default(), id)
 }
 
-/// The view of a section that did not settle in time.
+/// The view of a section that did not settle in time, in the default texts (an engine uses
+/// its [`PageTexts`]).
 pub fn default_timeout_view() -> Markup {
-    html! {
-        div class="braid-timeout" role="status" { "This section took too long to load." }
-    }
+    timeout_view_in(&PageTexts::default(), Context::Flow)
 }

@@ -38,6 +38,7 @@ impl SectionTiming {
     /// Records how section `id` of `page` settled: on its tracing span (name, outcome,
     /// latency), as a `debug` event inside it, and in the metrics.
     pub(crate) fn record(
+        prefix: &str,
         page: &Arc<str>,
         page_start: Instant,
         id: u32,
@@ -58,7 +59,7 @@ impl SectionTiming {
         span.record("outcome", outcome.as_str());
         span.record("latency_ms", latency * 1e3);
         tracing::debug!(parent: span, "section settled");
-        let handles = section_metrics(page, timing.name.clone(), outcome);
+        let handles = section_metrics(prefix, page, timing.name.clone(), outcome);
         handles.count.increment(1);
         handles.latency.record(latency);
         timing
@@ -84,39 +85,47 @@ struct PageMetrics {
     sections: FxHashMap<(Cow<'static, str>, OutcomeKind), SectionMetrics>,
 }
 
-/// Handles by page. Registering a labelled metric with the recorder clones its labels into a
-/// new key each time, which cost more than all the rest of a section's bookkeeping; a hit
-/// here is two hashes of short strings under a read lock. Section names should come from a
-/// fixed set (they are metric labels), so this stays small.
-static PAGE_METRICS: LazyLock<RwLock<FxHashMap<Arc<str>, PageMetrics>>> =
-    LazyLock::new(RwLock::default);
+/// Handles by metric prefix (`PagePolicy::metric_prefix`) and page. Registering a labelled
+/// metric with the recorder clones its labels into a new key each time, which cost more than
+/// all the rest of a section's bookkeeping; a hit here is three hashes of short strings under
+/// a read lock. Section names should come from a fixed set (they are metric labels), so this
+/// stays small.
+type Handles = FxHashMap<String, FxHashMap<Arc<str>, PageMetrics>>;
+static PAGE_METRICS: LazyLock<RwLock<Handles>> = LazyLock::new(RwLock::default);
 
 /// The cached value `read` finds for `page`, or `create`d, stored with `store`.
 fn cached<T: Clone>(
+    prefix: &str,
     page: &Arc<str>,
     read: impl FnOnce(&PageMetrics) -> Option<&T>,
     create: impl FnOnce() -> T,
     store: impl FnOnce(&mut PageMetrics, T),
 ) -> T {
-    if let Ok(pages) = PAGE_METRICS.read()
-        && let Some(found) = pages.get(&**page).and_then(read)
+    if let Ok(prefixes) = PAGE_METRICS.read()
+        && let Some(found) = prefixes
+            .get(prefix)
+            .and_then(|pages| pages.get(&**page))
+            .and_then(read)
     {
         return found.clone();
     }
     let value = create();
-    if let Ok(mut pages) = PAGE_METRICS.write() {
+    if let Ok(mut prefixes) = PAGE_METRICS.write() {
+        let pages = prefixes.entry(prefix.to_string()).or_default();
         store(pages.entry(page.clone()).or_default(), value.clone());
     }
     value
 }
 
 fn section_metrics(
+    prefix: &str,
     page: &Arc<str>,
     section: Cow<'static, str>,
     outcome: OutcomeKind,
 ) -> SectionMetrics {
     let key = (section, outcome);
     cached(
+        prefix,
         page,
         |metrics| metrics.sections.get(&key),
         || {
@@ -126,8 +135,8 @@ fn section_metrics(
                 Label::new("outcome", SharedString::const_str(outcome.as_str())),
             ];
             SectionMetrics {
-                count: metrics::counter!("braid_sections_total", labels.clone()),
-                latency: metrics::histogram!("braid_section_duration_seconds", labels),
+                count: metrics::counter!(format!("{prefix}_sections_total"), labels.clone()),
+                latency: metrics::histogram!(format!("{prefix}_section_duration_seconds"), labels),
             }
         },
         |metrics, handles| {
@@ -137,14 +146,15 @@ fn section_metrics(
 }
 
 /// Records how long the shell took to be ready, from the request's start.
-pub(crate) fn record_shell_flush(page: &Arc<str>, page_start: Instant) -> Duration {
+pub(crate) fn record_shell_flush(prefix: &str, page: &Arc<str>, page_start: Instant) -> Duration {
     let elapsed = page_start.elapsed();
     let histogram = cached(
+        prefix,
         page,
         |metrics| metrics.shell_flush.as_ref(),
         || {
             let page = SharedString::from_shared(page.clone());
-            metrics::histogram!("braid_shell_flush_seconds", "page" => page)
+            metrics::histogram!(format!("{prefix}_shell_flush_seconds"), "page" => page)
         },
         |metrics, histogram| metrics.shell_flush = Some(histogram),
     );

@@ -107,13 +107,17 @@ impl<K> Definition<K> {
     pub(super) fn metrics(&self) -> &CacheMetrics {
         self.metrics.get_or_init(|| {
             let section = self.name.to_string();
+            let policy = &self.engine.config().policy;
+            let (lookups, refreshes) = (
+                policy.metric("section_cache_total"),
+                policy.metric("section_cache_refreshes_total"),
+            );
             CacheMetrics {
                 lookups: CacheLookup::ALL.map(|lookup| {
-                    metrics::counter!("braid_section_cache_total",
+                    metrics::counter!(lookups.clone(),
                         "section" => section.clone(), "result" => lookup.as_str())
                 }),
-                refreshes: metrics::counter!("braid_section_cache_refreshes_total",
-                    "section" => section),
+                refreshes: metrics::counter!(refreshes, "section" => section),
             }
         })
     }
