@@ -16,10 +16,18 @@
 //!   a single `run` function that takes a `TcpListener` and a shutdown future.
 //! - [`config`]: the command line and environment settings.
 //! - [`load`]: `braid load`, a streaming-aware HTTP/1.1 load generator.
+//!
+//! Everything but [`stream`] is behind the default `demo` feature: with
+//! `default-features = false` the crate is the engine alone, with its dependencies only.
 
+#[cfg(feature = "demo")]
 pub mod app;
+#[cfg(feature = "demo")]
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod db;
+#[cfg(feature = "demo")]
 pub mod load;
+#[cfg(feature = "demo")]
 pub mod server;
 pub mod stream;
