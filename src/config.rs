@@ -1,13 +1,14 @@
 //! Settings from command-line flags and the environment (one clap struct per command).
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::DemoLatency;
 use crate::app::auth::users::DemoUser;
-use crate::db::DatabaseUrl;
+use crate::db::{DatabaseUrl, SeedSize};
+use crate::server::ServerOptions;
+use crate::stream::EngineConfig;
 
 /// Where `braid serve`, `braid db` and `braid user` keep the SQLite database by default.
 pub const DEFAULT_DATABASE: &str = "data/braid.sqlite3";
@@ -81,11 +82,11 @@ pub struct ServeConfig {
     pub no_section_cache: bool,
 
     /// Customers to seed when the database is new.
-    #[arg(long, env = "BRAID_SEED_CUSTOMERS", default_value_t = 200)]
+    #[arg(long, env = "BRAID_SEED_CUSTOMERS", default_value_t = SeedSize::default().customers)]
     pub seed_customers: u32,
 
     /// Invoices to seed when the database is new.
-    #[arg(long, env = "BRAID_SEED_INVOICES", default_value_t = 20_000)]
+    #[arg(long, env = "BRAID_SEED_INVOICES", default_value_t = SeedSize::default().invoices)]
     pub seed_invoices: u32,
 
     /// Artificial latency per dashboard section in milliseconds, to watch sections arrive,
@@ -95,29 +96,29 @@ pub struct ServeConfig {
 
     /// Deadline of a whole page: sections still pending get their timeout view and the
     /// document ends. Longer than any section timeout.
-    #[arg(long, env = "BRAID_PAGE_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]
-    pub page_deadline: Duration,
+    #[arg(long, env = "BRAID_PAGE_DEADLINE", default_value_t = EngineConfig::default().page_deadline.into())]
+    pub page_deadline: humantime::Duration,
 
     /// Default timeout of one section, counted from its registration (when the handler starts
     /// it); a page may set its own per section.
-    #[arg(long, env = "BRAID_SECTION_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
-    pub section_timeout: Duration,
+    #[arg(long, env = "BRAID_SECTION_TIMEOUT", default_value_t = EngineConfig::default().section_timeout.into())]
+    pub section_timeout: humantime::Duration,
 
     /// On SIGTERM/SIGINT, how long in-flight streams may run before their pending sections
     /// get timeout views and the server exits.
-    #[arg(long, env = "BRAID_DRAIN_DEADLINE", default_value = "10s", value_parser = humantime::parse_duration)]
-    pub drain_deadline: Duration,
+    #[arg(long, env = "BRAID_DRAIN_DEADLINE", default_value_t = ServerOptions::default().drain_deadline.into())]
+    pub drain_deadline: humantime::Duration,
 
     /// A client must send its request headers within this time (slowloris protection).
-    #[arg(long, env = "BRAID_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
-    pub header_read_timeout: Duration,
+    #[arg(long, env = "BRAID_HEADER_READ_TIMEOUT", default_value_t = ServerOptions::default().header_read_timeout.into())]
+    pub header_read_timeout: humantime::Duration,
 
     /// A connection whose client reads nothing for this long is dropped (slow readers).
-    #[arg(long, env = "BRAID_WRITE_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
-    pub write_timeout: Duration,
+    #[arg(long, env = "BRAID_WRITE_TIMEOUT", default_value_t = ServerOptions::default().write_timeout.into())]
+    pub write_timeout: humantime::Duration,
 
     /// Concurrent streamed responses beyond which new requests get `503` + `Retry-After`.
-    #[arg(long, env = "BRAID_MAX_STREAMS", default_value_t = 10_000)]
+    #[arg(long, env = "BRAID_MAX_STREAMS", default_value_t = ServerOptions::default().max_streams)]
     pub max_streams: usize,
 
     /// Log format; `RUST_LOG` sets the level (default `info`).
@@ -127,4 +128,45 @@ pub struct ServeConfig {
     /// Allow `?debug=timeline`, which reveals section names and timings to any client.
     #[arg(long, env = "BRAID_DEBUG_TIMELINE", default_value_t = false)]
     pub debug_timeline: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Each default lives in one place (the engine's, the server's, the seed's); the flags
+    /// show and use those, whatever the environment of the test run says.
+    #[test]
+    fn the_flags_defaults_are_the_librarys() {
+        if std::env::vars().any(|(name, _)| name.starts_with("BRAID_")) {
+            eprintln!("SKIPPED: BRAID_* variables are set, and they override the defaults");
+            return;
+        }
+        let Command::Serve(config) = Cli::parse_from(["braid", "serve"]).command else {
+            panic!("serve");
+        };
+        let (engine, server, seed) = (
+            EngineConfig::default(),
+            ServerOptions::default(),
+            SeedSize::default(),
+        );
+        assert_eq!(Duration::from(config.page_deadline), engine.page_deadline);
+        assert_eq!(
+            Duration::from(config.section_timeout),
+            engine.section_timeout
+        );
+        assert_eq!(Duration::from(config.drain_deadline), server.drain_deadline);
+        assert_eq!(
+            Duration::from(config.header_read_timeout),
+            server.header_read_timeout
+        );
+        assert_eq!(Duration::from(config.write_timeout), server.write_timeout);
+        assert_eq!(config.max_streams, server.max_streams);
+        assert_eq!(
+            (config.seed_customers, config.seed_invoices),
+            (seed.customers, seed.invoices)
+        );
+    }
 }

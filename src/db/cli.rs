@@ -39,16 +39,16 @@ pub enum DbCommand {
 #[derive(Debug, clap::Args)]
 pub struct SeedArgs {
     /// Customers to create.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = SeedSize::default().customers)]
     pub customers: u32,
 
     /// Invoices to create, spread over the 24 months up to 2026-10-31. A million takes a
     /// few seconds.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = SeedSize::default().invoices)]
     pub invoices: u32,
 
     /// Random seed: the same seed always gives the same rows.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = SeedSize::default().seed)]
     pub seed: u64,
 
     /// Delete all customers and invoices first. Without it, seeding a database that has

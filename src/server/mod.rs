@@ -75,8 +75,8 @@ impl Default for ServerOptions {
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     init_tracing(config.log_format);
     let engine = Engine::new(EngineConfig {
-        page_deadline: config.page_deadline,
-        section_timeout: config.section_timeout,
+        page_deadline: config.page_deadline.into(),
+        section_timeout: config.section_timeout.into(),
         debug_timeline: config.debug_timeline,
         ..EngineConfig::default()
     });
@@ -100,9 +100,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.addr))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let options = ServerOptions {
-        drain_deadline: config.drain_deadline,
-        header_read_timeout: config.header_read_timeout,
-        write_timeout: config.write_timeout,
+        drain_deadline: config.drain_deadline.into(),
+        header_read_timeout: config.header_read_timeout.into(),
+        write_timeout: config.write_timeout.into(),
         max_streams: config.max_streams,
         ..ServerOptions::default()
     };
