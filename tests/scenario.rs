@@ -58,3 +58,30 @@ async fn s0_is_the_same_document_ready_at_once() {
     let precomputed = record(&server.url("/bench/s0-static")).await.body();
     assert_eq!(precomputed, s0);
 }
+
+/// `/bench/many`: `n` sections, ready at once (one document) or each after `delay` ms (all
+/// streamed, every one in the final document); limits answered with a 400.
+#[tokio::test]
+async fn many_sections_ready_or_streamed() {
+    let server = bench_server().await;
+    let ready = record(&server.url("/bench/many?n=40")).await;
+    assert_eq!(ready.status, 200);
+    assert!(!ready.body().contains("<template"), "one document");
+    let streamed = record(&server.url("/bench/many?n=40&delay=30")).await;
+    let body = final_body(&streamed.body());
+    for k in 0..40 {
+        assert!(
+            body.contains(&format!("<li>Section {k}</li>")),
+            "section {k}"
+        );
+    }
+    assert!(!body.contains("skeleton"), "every fallback replaced");
+    assert_eq!(final_body(&ready.body()), body);
+    for refused in [
+        "/bench/many?n=1001",
+        "/bench/many?n=1&delay=5000",
+        "/bench/many",
+    ] {
+        assert_eq!(record(&server.url(refused)).await.status, 400, "{refused}");
+    }
+}

@@ -4,16 +4,17 @@
 //! heading and a 20-row table. s0: identical markup with data that is ready at once, to
 //! measure braid's own rendering and streaming cost.
 //!
-//! Two more routes serve the benchmark script: `/bench/s0-static` sends s0's final HTML as
+//! More routes serve the benchmark scripts: `/bench/s0-static` sends s0's final HTML as
 //! bytes rendered once (the ceiling of this server stack: the gap to s0 is the engine's cost),
-//! and `/bench/hold` holds its response open with three sections that wait 10 s (memory per
-//! pending stream).
+//! `/bench/hold` holds its response open with three sections that wait 10 s (memory per
+//! pending stream), and `/bench/many?n=100&delay=5` has `n` small sections, each ready at
+//! once (`delay=0`) or after `delay` ms (the cost of one more section, as pages grow).
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
@@ -34,6 +35,45 @@ where
         .route("/bench/s0", get(s0))
         .route("/bench/s0-static", get(s0_static))
         .route("/bench/hold", get(hold))
+        .route("/bench/many", get(many))
+}
+
+/// Most sections `/bench/many` renders, and the longest delay it waits: a benchmark page,
+/// not a way to hold the server.
+const MANY_MAX_SECTIONS: u32 = 1_000;
+const MANY_MAX_DELAY_MS: u64 = 1_000;
+
+/// `/bench/many`'s query: `n` sections, each after `delay` ms (0: ready at registration).
+#[derive(Debug, serde::Deserialize)]
+struct Many {
+    n: u32,
+    #[serde(default)]
+    delay: u64,
+}
+
+async fn many(page: Page, Query(many): Query<Many>) -> Response {
+    if many.n > MANY_MAX_SECTIONS || many.delay > MANY_MAX_DELAY_MS {
+        let message =
+            format!("n is at most {MANY_MAX_SECTIONS} and delay at most {MANY_MAX_DELAY_MS} (ms)");
+        return (http::StatusCode::BAD_REQUEST, message).into_response();
+    }
+    let delay = Duration::from_millis(many.delay);
+    let sections: Vec<_> = (0..many.n)
+        .map(|k| {
+            let producer = async move {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                Ok::<_, Infallible>(html! { li { "Section " (k) } })
+            };
+            page.section(html! { li class="skeleton" { "…" } }, producer)
+                .name("item")
+        })
+        .collect();
+    page.render(Shell {
+        head: html! { title { "Many sections" } },
+        body: html! { main { ul { @for slot in &sections { (slot) } } } },
+    })
 }
 
 const SECTION_DELAYS_MS: [u64; 3] = [50, 100, 150];
