@@ -64,6 +64,16 @@ async fn render(engine: &Engine, section: &CachedSection<u32>, key: u32) -> Stri
     String::from_utf8(body.to_vec()).expect("utf-8")
 }
 
+/// [`render`] on a task of its own: a request that can leave (abort) or wait.
+fn spawn_render(
+    engine: &Engine,
+    section: &CachedSection<u32>,
+    key: u32,
+) -> tokio::task::JoinHandle<String> {
+    let (engine, section) = (engine.clone(), section.clone());
+    tokio::spawn(async move { render(&engine, &section, key).await })
+}
+
 /// Lets the background productions that a lookup spawned run to their end.
 async fn settle_background() {
     for _ in 0..10 {
@@ -159,10 +169,7 @@ async fn an_invalidation_during_a_production_is_not_overtaken_by_it() {
     let (engine, runs) = (Engine::default(), Runs::default());
     let numbers = CachedSection::new(&engine, "slow", policy(), runs.clone(), first_run_slowest)
         .expect("defined");
-    let first = tokio::spawn({
-        let (engine, numbers) = (engine.clone(), numbers.clone());
-        async move { render(&engine, &numbers, 1).await }
-    });
+    let first = spawn_render(&engine, &numbers, 1);
     tokio::time::advance(Duration::from_millis(50)).await;
     engine.invalidator().invalidate("numbers");
     let second = render(&engine, &numbers, 1).await;
@@ -296,23 +303,14 @@ async fn a_production_nobody_waits_for_is_cancelled() {
     let (engine, runs) = (Engine::default(), Runs::default());
     let numbers = CachedSection::new(&engine, "slow", policy(), runs.clone(), slow_numbered)
         .expect("defined");
-    let leaving = tokio::spawn({
-        let (engine, numbers) = (engine.clone(), numbers.clone());
-        async move { render(&engine, &numbers, 1).await }
-    });
-    let staying = tokio::spawn({
-        let (engine, numbers) = (engine.clone(), numbers.clone());
-        async move { render(&engine, &numbers, 1).await }
-    });
+    let leaving = spawn_render(&engine, &numbers, 1);
+    let staying = spawn_render(&engine, &numbers, 1);
     tokio::time::advance(Duration::from_millis(10)).await;
     assert!(engine.live_producers() > 0);
     leaving.abort();
     assert!(staying.await.expect("stays").contains("key 1 run 1"));
 
-    let alone = tokio::spawn({
-        let (engine, numbers) = (engine.clone(), numbers.clone());
-        async move { render(&engine, &numbers, 2).await }
-    });
+    let alone = spawn_render(&engine, &numbers, 2);
     tokio::time::advance(Duration::from_millis(10)).await;
     alone.abort();
     let _ = alone.await;

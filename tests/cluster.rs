@@ -93,17 +93,7 @@ async fn pages_stream_through_the_balancer() {
 /// The "Total invoices" card of `braid`'s dashboard.
 async fn invoice_card(braid: &Braid, cookie: &str) -> String {
     let page = record_with(&braid.url("/dashboard"), &[("cookie", cookie)]).await;
-    let body = final_body(&page.body());
-    let label = "<p class=\"card-label\">Total invoices</p><p class=\"card-value\">";
-    let start = body
-        .find(label)
-        .map(|at| at + label.len())
-        .expect("the card");
-    body[start..]
-        .split('<')
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    crate::util::card_value(&final_body(&page.body()), "Total invoices")
 }
 
 /// Signed in through the balancer, the session works on every instance; an invoice created

@@ -134,16 +134,7 @@ async fn two_instances_share_sessions_and_writes() {
 /// The dashboard's "Total invoices" card as `app` renders it now.
 async fn invoice_card(app: &TestApp) -> String {
     let body = final_body(&app.record("/dashboard").await.body());
-    let label = "<p class=\"card-label\">Total invoices</p><p class=\"card-value\">";
-    let start = body
-        .find(label)
-        .map(|at| at + label.len())
-        .expect("the card");
-    body[start..]
-        .split('<')
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    crate::util::card_value(&body, "Total invoices")
 }
 
 /// Whether `expected` listening connections are open.

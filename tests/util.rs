@@ -459,3 +459,21 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
         self.clone()
     }
 }
+
+/// The value of the dashboard card labelled `label` in a final document (`"1,234"`).
+///
+/// # Panics
+///
+/// If the document has no such card.
+pub fn card_value(document: &str, label: &str) -> String {
+    let before = format!("<p class=\"card-label\">{label}</p><p class=\"card-value\">");
+    let start = document
+        .find(&before)
+        .map(|at| at + before.len())
+        .unwrap_or_else(|| panic!("no {label} card in\n{document}"));
+    document[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -391,18 +391,7 @@ async fn the_same_form_sent_twice_creates_one_invoice() {
 #[tokio::test]
 async fn the_next_page_after_a_write_reads_it_through_the_cache() {
     let app = start_app("").await;
-    let card = |body: &str| {
-        let label = "<p class=\"card-label\">Total invoices</p><p class=\"card-value\">";
-        let start = body
-            .find(label)
-            .map(|at| at + label.len())
-            .expect("the card");
-        body[start..]
-            .split('<')
-            .next()
-            .unwrap_or_default()
-            .replace(',', "")
-    };
+    let card = |body: &str| crate::util::card_value(body, "Total invoices").replace(',', "");
     let dashboard = || async { final_body(&app.record("/dashboard").await.body()) };
     let mut count: u64 = card(&dashboard().await).parse().unwrap();
     assert_eq!(card(&dashboard().await), count.to_string(), "a cached page");
