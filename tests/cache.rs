@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use braid::stream::{
-    CacheError, CachePolicy, CachedSection, Engine, EngineConfig, Mode, Page, Shell,
+    CacheError, CacheKey, CachePolicy, CachedSection, Engine, EngineConfig, Mode, Page, Shell,
 };
 use maud::{Markup, html};
 
@@ -52,7 +52,11 @@ fn define(engine: &Engine, runs: &Runs) -> CachedSection<u32> {
 
 /// One blocking-mode page with the cached section for `key`: its whole body as text.
 async fn render(engine: &Engine, section: &CachedSection<u32>, key: u32) -> String {
-    let page = Page::new(engine, Mode::Blocking);
+    render_on(Page::new(engine, Mode::Blocking), section, key).await
+}
+
+/// [`render`] on a page made by the caller.
+async fn render_on<K: CacheKey>(page: Page, section: &CachedSection<K>, key: K) -> String {
     let slot = page.cached_section(section, key, html! { p { "loading" } });
     let response = page.render(Shell {
         head: html! {},
@@ -283,15 +287,7 @@ async fn html_with_the_pages_nonce_is_refused() {
     let echo = CachedSection::new(&engine, "echo", policy(), (), echo).expect("defined");
     let page = Page::new(&engine, Mode::Blocking);
     let nonce = page.nonce().to_string();
-    let slot = page.cached_section(&echo, nonce.clone(), html! {});
-    let response = page.render(Shell {
-        head: html! {},
-        body: html! { main { (slot) } },
-    });
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let body = String::from_utf8_lossy(&body);
+    let body = render_on(page, &echo, nonce.clone()).await;
     assert!(body.contains("braid-error"), "{body}");
     assert!(!body.contains(&format!("nonce=\"{nonce}\">1")), "{body}");
 }
