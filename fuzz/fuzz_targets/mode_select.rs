@@ -1,12 +1,12 @@
 //! `Mode::select` on arbitrary `?stream=` values and user agents: never panics, and without
 //! `?stream=` it always picks a mode.
-#![no_main]
 
 use braid::stream::Mode;
-use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|input: (Option<&str>, Option<&str>)| {
-    let (stream, agent) = input;
-    let _ = Mode::select(stream, agent);
-    assert!(Mode::select(None, agent).is_ok());
-});
+fn main() {
+    afl::fuzz!(|input: (Option<&str>, Option<&str>)| {
+        let (stream, agent) = input;
+        let _ = Mode::select(stream, agent);
+        assert!(Mode::select(None, agent).is_ok());
+    });
+}
