@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use braid::stream::{Engine, EngineConfig, Page, ResourceError, Shell};
+use braid::stream::{Engine, EngineConfig, Mode, Page, ResourceError, Shell};
 use futures::StreamExt;
 use maud::{Markup, PreEscaped, html};
 use tokio::time::sleep;
@@ -838,4 +838,73 @@ async fn an_apps_policy_sets_language_csp_texts_parameters_and_metric_names() {
         ),
         "{metrics}"
     );
+}
+
+/// A page rendered in blocking mode, off the network: its whole document.
+async fn document_of(page: Page, delays: &[u64]) -> String {
+    let body = delayed_page(page, delays).into_body();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+/// On tokio's paused clock, time is the subject and exact: sections of 200, 300 and 200 ms
+/// complete the page at 300 ms (the slowest), not 700 (the sum).
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_the_page_takes_exactly_its_slowest_section() {
+    let engine = Engine::default();
+    let started = tokio::time::Instant::now();
+    let document = document_of(Page::new(&engine, Mode::Blocking), &[200, 300, 200]).await;
+    let took = started.elapsed();
+    assert!(
+        document.contains("done-0") && document.contains("done-1") && document.contains("done-2")
+    );
+    assert!(ms(300) <= took && took <= ms(301), "{took:?}");
+}
+
+/// On the paused clock, a section's timeout view comes exactly at its timeout, and the
+/// page's deadline bounds the others.
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_timeouts_and_the_deadline_fall_exactly() {
+    let engine = Engine::new(EngineConfig {
+        section_timeout: ms(2_000),
+        page_deadline: ms(3_000),
+        ..EngineConfig::default()
+    });
+    let started = tokio::time::Instant::now();
+    let document = document_of(Page::new(&engine, Mode::Blocking), &[100, 60_000]).await;
+    let took = started.elapsed();
+    assert!(document.contains("done-0"));
+    assert_eq!(document.matches("braid-timeout").count(), 1, "{document}");
+    assert!(ms(2_000) <= took && took <= ms(2_001), "{took:?}");
+}
+
+/// The sections of a page run at the same time, proved without a clock: each waits at a
+/// barrier of three, which opens only when all three producers are running. Run one after
+/// another, they would wait for ever and time out.
+#[tokio::test]
+async fn sections_start_together_as_a_barrier_proves() {
+    let engine = Engine::default();
+    let page = Page::new(&engine, Mode::Blocking);
+    let barrier = Arc::new(tokio::sync::Barrier::new(3));
+    let slots: Vec<_> = (0..3)
+        .map(|k| {
+            let barrier = barrier.clone();
+            page.section(html! { "…" }, async move {
+                barrier.wait().await;
+                Ok::<_, Infallible>(html! { p { "met-" (k) } })
+            })
+            .timeout(Duration::from_secs(5))
+        })
+        .collect();
+    let response = page.render(Shell {
+        head: html! {},
+        body: html! { @for slot in &slots { (slot) } },
+    });
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let document = String::from_utf8_lossy(&bytes);
+    for k in 0..3 {
+        assert!(document.contains(&format!("met-{k}")), "{document}");
+    }
 }

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Each property runs a bounded number of cases (64) against one server, so the module takes
-//! seconds. `fuzz/` holds cargo-fuzz targets for the parsers, for longer runs.
+//! seconds. `fuzz/` holds AFL++ targets for the parsers, run for longer by `fuzz/run.sh`.
 
 use braid::load::parse::decode_reads;
 use braid::stream::Mode;

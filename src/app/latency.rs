@@ -42,12 +42,11 @@ impl DemoLatency {
 }
 
 impl DemoLatency {
-    /// Waits the latency configured for section `name`, if any: for producers that are
-    /// not registered through [`DemoLatency::section`] (cached sections).
-    pub async fn wait(&self, name: &str) {
-        if let Some(delay) = self.0.get(name) {
-            tokio::time::sleep(*delay).await;
-        }
+    /// The latency configured for section `name`, if any: for producers that are not
+    /// registered through [`DemoLatency::section`] (cached sections, whose definitions
+    /// name them).
+    pub fn delay(&self, name: &str) -> Option<Duration> {
+        self.0.get(name).copied()
     }
 }
 

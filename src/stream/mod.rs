@@ -32,7 +32,7 @@ mod static_shell;
 mod timeline;
 mod timing;
 
-pub use cache::{CacheError, CacheKey, CacheLookup, CachePolicy, CachedSection, Invalidator};
+pub use cache::{CacheError, CacheKey, CachePolicy, CachedSection, Invalidator};
 pub use engine::{Engine, EngineConfig};
 pub use liveness::{HEARTBEAT, ReadClosed};
 pub use mode::{Mode, UnknownMode, is_crawler, wants_one_document};
@@ -40,7 +40,6 @@ pub use page::{Page, PageRejection, Scope, UNMATCHED_ROUTE};
 pub use policy::{PagePolicy, PageTexts, PolicyError};
 pub use render::Shell;
 pub use resource::{Resource, ResourceError};
-pub use section::{ErrorId, ErrorView, OutcomeKind, default_error_view, default_timeout_view};
+pub use section::{ErrorId, default_error_view, default_timeout_view};
 pub use slot::Slot;
 pub use static_shell::{Holes, StaticShell};
-pub use timing::SectionTiming;

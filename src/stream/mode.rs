@@ -24,7 +24,7 @@ impl fmt::Display for UnknownMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown stream mode {:?}: use ?stream=out-of-order, ?stream=in-order or ?stream=off",
+            "unknown stream mode {:?}: use out-of-order, in-order or off",
             self.0
         )
     }
@@ -36,6 +36,10 @@ impl Mode {
     /// Picks the mode of a request: `?stream=` wins; otherwise [`Mode::OutOfOrder`] for
     /// clients that swap sections in (browsers) or want to watch the stream, and
     /// [`Mode::Blocking`] for every other client (see `wants_one_document`).
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownMode`] when `stream_param` names no mode.
     pub fn select(
         stream_param: Option<&str>,
         user_agent: Option<&str>,

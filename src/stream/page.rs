@@ -33,7 +33,8 @@ use super::static_shell::StaticShell;
 /// turns the shell and the sections into the streamed response. Dropping the `Page` without
 /// rendering it (an early `return` with a 404, say) cancels everything it started.
 ///
-/// The extractor reads the streaming [`Mode`] from `?stream=` and the user agent, makes the
+/// The extractor reads the streaming [`Mode`] from `?stream=` (the policy's name for it) and
+/// the user agent, makes the
 /// CSP nonce, and finds the [`Engine`] in the router state through `FromRef`.
 ///
 /// # Examples
@@ -141,6 +142,10 @@ impl Page {
     }
 
     /// Registers a section and starts its producer now; see [`Scope::section`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime, when the producer is not complete at once (it is spawned).
     pub fn section<F, E>(&self, fallback: Markup, producer: F) -> Slot
     where
         F: Future<Output = Result<Markup, E>> + Send + 'static,
@@ -333,11 +338,16 @@ fn shareable(html: &str, nonce: &str) -> Outcome {
 
 /// `?stream=` named no known mode: a `400 Bad Request` naming the choices.
 #[derive(Debug)]
-pub struct PageRejection(UnknownMode);
+pub struct PageRejection {
+    unknown: UnknownMode,
+    /// The query parameter it came in (`PagePolicy::stream_param`).
+    param: String,
+}
 
 impl IntoResponse for PageRejection {
     fn into_response(self) -> Response {
-        (StatusCode::BAD_REQUEST, self.0.to_string()).into_response()
+        let message = format!("?{}=: {}", self.param, self.unknown);
+        (StatusCode::BAD_REQUEST, message).into_response()
     }
 }
 
@@ -355,7 +365,10 @@ where
             .headers
             .get(header::USER_AGENT)
             .and_then(|value| value.to_str().ok());
-        let mode = Mode::select(params.stream.as_deref(), user_agent).map_err(PageRejection)?;
+        let mode = Mode::select(params.stream.as_deref(), user_agent).map_err(|unknown| {
+            let param = engine.config().policy.stream_param_name().to_string();
+            PageRejection { unknown, param }
+        })?;
         // The route, never the raw path: the name is a metric label and a key of the
         // per-page metric handles, which a path from outside would grow without bound.
         let name: Arc<str> = match parts.extensions.get::<MatchedPath>() {

@@ -179,10 +179,11 @@ impl PagePolicy {
     ///
     /// # Errors
     ///
-    /// Unless it is ASCII letters, digits, `_` and `-`.
+    /// Unless it is ASCII letters, digits, `_` and `-`, and not the debug parameter's name.
     pub fn stream_param(mut self, name: impl Into<Cow<'static, str>>) -> Result<Self, PolicyError> {
         let name = name.into();
         check_param("the stream parameter", &name)?;
+        distinct(&name, &self.debug_param)?;
         self.stream_param = name;
         Ok(self)
     }
@@ -192,10 +193,11 @@ impl PagePolicy {
     ///
     /// # Errors
     ///
-    /// Unless it is ASCII letters, digits, `_` and `-`.
+    /// Unless it is ASCII letters, digits, `_` and `-`, and not the stream parameter's name.
     pub fn debug_param(mut self, name: impl Into<Cow<'static, str>>) -> Result<Self, PolicyError> {
         let name = name.into();
         check_param("the debug parameter", &name)?;
+        distinct(&name, &self.stream_param)?;
         self.debug_param = name;
         Ok(self)
     }
@@ -283,6 +285,18 @@ impl PagePolicy {
     }
 }
 
+/// One query parameter cannot be both: the second meaning would never be read.
+fn distinct(name: &str, other: &str) -> Result<(), PolicyError> {
+    if name == other {
+        return Err(PolicyError {
+            what: "the parameter",
+            value: name.to_string(),
+            rule: "the stream and debug parameters need different names",
+        });
+    }
+    Ok(())
+}
+
 fn check_param(what: &'static str, name: &str) -> Result<(), PolicyError> {
     check(what, name, "ASCII letters, digits, _ and -", |c| {
         c.is_ascii_alphanumeric() || c == '_' || c == '-'
@@ -331,6 +345,8 @@ mod tests {
         assert!(policy().lang("").is_err());
         assert!(policy().stream_param("a&b").is_err());
         assert!(policy().debug_param("a=b").is_err());
+        assert!(policy().debug_param("stream").is_err());
+        assert!(policy().stream_param("debug").is_err());
         assert!(policy().metric_prefix("9lives").is_err());
         assert!(policy().metric_prefix("acme-app").is_err());
         assert!(policy().metric_prefix("acme_app").is_ok());

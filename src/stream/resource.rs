@@ -88,10 +88,10 @@ impl<T: Clone + Send + Sync + 'static> Resource<T> {
 
     /// Waits for the value (at once if it is ready) and returns a clone of it.
     ///
-    /// # Return Value
+    /// # Errors
     ///
-    /// The producer's value, or a [`ResourceError`] if it returned `Err`, panicked or was
-    /// cancelled; every caller sees the same result.
+    /// A [`ResourceError`] if the producer returned `Err`, panicked or was cancelled; every
+    /// caller sees the same result.
     pub async fn get(&self) -> Result<T, ResourceError> {
         self.value.clone().await
     }

@@ -47,7 +47,7 @@ impl fmt::Display for ErrorId {
 /// producer at `warn`; a panic is a bug and is logged at `error`. `Cancelled` only happens
 /// when nobody reads the page any more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OutcomeKind {
+pub(crate) enum OutcomeKind {
     /// The producer returned its markup.
     Ok,
     /// The producer returned `Err`.
@@ -62,7 +62,7 @@ pub enum OutcomeKind {
 
 impl OutcomeKind {
     /// Lower-case name, used as a log field and metric label.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             OutcomeKind::Ok => "ok",
             OutcomeKind::Error => "error",
@@ -145,7 +145,7 @@ pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
 }
 
 /// Renders a failed section for the reader.
-pub type ErrorView = Arc<dyn Fn(&ErrorId) -> Markup + Send + Sync>;
+pub(crate) type ErrorView = Arc<dyn Fn(&ErrorId) -> Markup + Send + Sync>;
 
 /// The name of a section that was not given one with [`Slot::name`]. One shared label keeps
 /// the metrics' cardinality bounded; logs and the timeline add the section's id.

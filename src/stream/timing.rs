@@ -19,19 +19,19 @@ use super::section::{OutcomeKind, SectionEntry};
 
 /// When one section started and settled, relative to the request's start.
 #[derive(Debug, Clone)]
-pub struct SectionTiming {
+pub(crate) struct SectionTiming {
     /// The section's id on the wire.
-    pub id: u32,
+    pub(crate) id: u32,
     /// The section's name (`Slot::name`).
-    pub name: Cow<'static, str>,
+    pub(crate) name: Cow<'static, str>,
     /// Registration, from the request's start.
-    pub start: Duration,
+    pub(crate) start: Duration,
     /// Settlement, from the request's start.
-    pub end: Duration,
+    pub(crate) end: Duration,
     /// How it settled.
-    pub outcome: OutcomeKind,
+    pub(crate) outcome: OutcomeKind,
     /// How a cached section was found; `None` if it is not cached.
-    pub cache: Option<CacheLookup>,
+    pub(crate) cache: Option<CacheLookup>,
 }
 
 impl SectionTiming {
@@ -66,7 +66,7 @@ impl SectionTiming {
     }
 
     /// How long the section took, from registration to settlement.
-    pub fn latency(&self) -> Duration {
+    pub(crate) fn latency(&self) -> Duration {
         self.end.saturating_sub(self.start)
     }
 }

@@ -37,11 +37,20 @@ const LATEST_ROWS: u32 = 5;
 const FRESH: Duration = Duration::from_secs(30);
 const STALE: Duration = Duration::from_secs(300);
 
-/// What the dashboard's cached sections read: the same for every request.
+/// What a dashboard section's producer reads: the same for every request.
 #[derive(Debug, Clone)]
 pub struct Sources {
     db: Db,
-    latency: DemoLatency,
+    /// The section's `--demo-latency`, if any.
+    delay: Option<Duration>,
+}
+
+impl Sources {
+    async fn wait(&self) {
+        if let Some(delay) = self.delay {
+            tokio::time::sleep(delay).await;
+        }
+    }
 }
 
 /// The dashboard's cached sections, defined once per engine, and its shell, rendered once.
@@ -67,34 +76,31 @@ impl DashboardSections {
         latency: &DemoLatency,
         cache: bool,
     ) -> Result<Self, CacheError> {
-        let sources = Sources {
-            db: db.clone(),
-            latency: latency.clone(),
-        };
-        let policy = |tags: &[&str]| {
+        let define = |name: &'static str, tags: &[&str]| {
             let policy = match cache {
                 true => CachePolicy::fresh_for(FRESH).stale_for(STALE),
                 false => CachePolicy::fresh_for(Duration::ZERO),
             };
-            tags.iter().fold(policy, |policy, tag| policy.tag(*tag))
+            let policy = tags.iter().fold(policy, |policy, tag| policy.tag(*tag));
+            let sources = Sources {
+                db: db.clone(),
+                delay: latency.delay(name),
+            };
+            (name, policy, sources)
         };
-        let card_tags = [changes::REVENUE, changes::INVOICES, changes::CUSTOMERS];
+        let (name, policy, sources) = define(
+            "cards",
+            &[changes::REVENUE, changes::INVOICES, changes::CUSTOMERS],
+        );
+        let cards = CachedSection::new(engine, name, policy, sources, cards)?;
+        let (name, policy, sources) = define("revenue", &[changes::REVENUE]);
+        let revenue = CachedSection::new(engine, name, policy, sources, revenue)?;
+        let (name, policy, sources) = define("latest", &[changes::INVOICES]);
+        let latest = CachedSection::new(engine, name, policy, sources, latest)?;
         Ok(DashboardSections {
-            cards: CachedSection::new(engine, "cards", policy(&card_tags), sources.clone(), cards)?,
-            revenue: CachedSection::new(
-                engine,
-                "revenue",
-                policy(&[changes::REVENUE]),
-                sources.clone(),
-                revenue,
-            )?,
-            latest: CachedSection::new(
-                engine,
-                "latest",
-                policy(&[changes::INVOICES]),
-                sources,
-                latest,
-            )?,
+            cards,
+            revenue,
+            latest,
             shell: StaticShell::render(static_shell),
         })
     }
@@ -135,7 +141,7 @@ async fn dashboard(
 }
 
 async fn cards(sources: Sources, (): ()) -> Result<Markup, sqlx::Error> {
-    sources.latency.wait("cards").await;
+    sources.wait().await;
     let totals = db::card_totals(&sources.db).await?;
     Ok(html! {
         @for card in Card::ALL { (cards::card(card.label(), &card.value(&totals))) }
@@ -143,13 +149,13 @@ async fn cards(sources: Sources, (): ()) -> Result<Markup, sqlx::Error> {
 }
 
 async fn revenue(sources: Sources, (): ()) -> Result<Markup, sqlx::Error> {
-    sources.latency.wait("revenue").await;
+    sources.wait().await;
     let months = db::monthly_revenue(&sources.db, CHART_MONTHS).await?;
     Ok(chart::revenue_chart(&months))
 }
 
 async fn latest(sources: Sources, (): ()) -> Result<Markup, sqlx::Error> {
-    sources.latency.wait("latest").await;
+    sources.wait().await;
     let invoices = db::latest_invoices(&sources.db, LATEST_ROWS).await?;
     Ok(tables::invoice_list("Latest invoices", &invoices))
 }

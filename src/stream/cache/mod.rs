@@ -119,9 +119,9 @@ pub enum CacheError {
 }
 
 /// How a cached section was found for one request: in `?debug=timeline` and the
-/// `braid_section_cache_total` metric.
+/// `<prefix>_section_cache_total` metric (`braid_…` unless the policy says otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CacheLookup {
+pub(crate) enum CacheLookup {
     /// A fresh entry: no producer ran.
     Hit,
     /// An entry past its freshness but within its stale window: served at once while a
@@ -137,7 +137,7 @@ pub enum CacheLookup {
 
 impl CacheLookup {
     /// Lower-case name, used as a metric label and in the timeline.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CacheLookup::Hit => "hit",
             CacheLookup::Stale => "stale",
@@ -230,6 +230,12 @@ impl<K: CacheKey> CachedSection<K> {
     ///
     /// [`CacheError::DuplicateName`] if `engine` already has a cached section so named
     /// (definitions belong at start-up), [`CacheError::EmptyName`] for `""`.
+    ///
+    /// # Panics
+    ///
+    /// If the policy's freshness plus its stale window overflows a `Duration`, or is over
+    /// a thousand years (the cache's limit). Lookups, from [`Page::cached_section`](super::Page::cached_section),
+    /// need a Tokio runtime (a production is a task).
     pub fn new<C, F, E>(
         engine: &Engine,
         name: impl Into<Cow<'static, str>>,
