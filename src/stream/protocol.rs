@@ -59,9 +59,22 @@ pub(crate) const DOCUMENT_END: &str = "</body></html>";
 /// section's raw HTML cannot know it, so it cannot forge a range that a later section's
 /// template would fill.
 pub(crate) fn write_placeholder(out: &mut String, id: u32, key: &str, fallback: &str) {
-    let _ = write!(out, "<?start name=\"b{id}.{key}\">");
+    out.push_str("<?start name=\"");
+    push_range_name(out, id, key);
+    out.push_str("\">");
     out.push_str(fallback);
-    let _ = write!(out, "<?end><?marker name=\"b{id}.{key}-end\">");
+    out.push_str("<?end><?marker name=\"");
+    push_range_name(out, id, key);
+    out.push_str("-end\">");
+}
+
+/// `b<id>.<key>`, a range's name, written without `format!` (it is written four times per
+/// streamed section).
+fn push_range_name(out: &mut String, id: u32, key: &str) {
+    out.push('b');
+    out.push_str(itoa::Buffer::new().format(id));
+    out.push('.');
+    out.push_str(key);
 }
 
 /// Opens one resolved section's chunk: its HTML follows, in a `<template for>`.
@@ -73,10 +86,16 @@ pub(crate) fn write_placeholder(out: &mut String, id: u32, key: &str, fallback: 
 pub(crate) fn write_chunk_start(out: &mut String, id: u32, key: &str, foreign: Option<&str>) {
     match foreign {
         None => {
-            let _ = write!(out, "<template for=\"b{id}.{key}\">");
+            out.push_str("<template for=\"");
+            push_range_name(out, id, key);
+            out.push_str("\">");
         }
         Some(wrapper) => {
-            let _ = write!(out, "<template data-braid-for=\"b{id}.{key}\"><{wrapper}>");
+            out.push_str("<template data-braid-for=\"");
+            push_range_name(out, id, key);
+            out.push_str("\"><");
+            out.push_str(wrapper);
+            out.push('>');
         }
     }
 }
@@ -84,19 +103,15 @@ pub(crate) fn write_chunk_start(out: &mut String, id: u32, key: &str, foreign: O
 /// Closes a chunk, and fills the section's `-end` marker (see [`write_placeholder`]).
 pub(crate) fn write_chunk_end(out: &mut String, id: u32, key: &str, foreign: Option<&str>) {
     match foreign {
-        None => {
-            let _ = write!(
-                out,
-                "</template><template for=\"b{id}.{key}-end\"></template>"
-            );
-        }
+        None => out.push_str("</template><template for=\""),
         Some(wrapper) => {
-            let _ = write!(
-                out,
-                "</{wrapper}></template><template data-braid-for=\"b{id}.{key}-end\"></template>"
-            );
+            out.push_str("</");
+            out.push_str(wrapper);
+            out.push_str("></template><template data-braid-for=\"");
         }
     }
+    push_range_name(out, id, key);
+    out.push_str("-end\"></template>");
 }
 
 /// A section that stands inside a raw-text element (`<textarea>`, `<script>`, …), whose start
