@@ -71,6 +71,8 @@ pub(crate) struct ChangeHub {
     hooks: RwLock<Vec<Hook>>,
     /// False on PostgreSQL while the listener is not connected; always true on SQLite.
     live: AtomicBool,
+    /// Whether [`Db::on_change`] has started PostgreSQL's listening task.
+    listener_started: AtomicBool,
 }
 
 impl std::fmt::Debug for ChangeHub {
@@ -86,6 +88,7 @@ impl Default for ChangeHub {
         ChangeHub {
             hooks: RwLock::default(),
             live: AtomicBool::new(true),
+            listener_started: AtomicBool::new(false),
         }
     }
 }
@@ -125,7 +128,7 @@ impl Db {
     pub fn on_change(&self, hook: impl Fn(&Change) + Send + Sync + 'static) {
         let hook: Hook = Arc::new(hook);
         let first_on_postgres = matches!(self.backend(), Backend::Postgres(_))
-            && !self.listening.swap(true, Ordering::SeqCst);
+            && !self.changes.listener_started.swap(true, Ordering::SeqCst);
         if first_on_postgres {
             self.changes.live.store(false, Ordering::SeqCst);
         }

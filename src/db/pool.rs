@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -49,8 +48,6 @@ pub struct Db {
     location: Arc<DatabaseUrl>,
     /// Where committed writes are announced (see `changes.rs`).
     pub(crate) changes: Arc<ChangeHub>,
-    /// Whether [`Db::changes`] started PostgreSQL's listening task.
-    pub(crate) listening: Arc<AtomicBool>,
 }
 
 /// The pools of one backend.
@@ -118,7 +115,6 @@ impl Db {
             backend,
             location: Arc::new(location.clone()),
             changes: Arc::default(),
-            listening: Arc::default(),
         })
     }
 
