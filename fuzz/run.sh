@@ -13,6 +13,7 @@ command -v cargo-afl > /dev/null || cargo install cargo-afl --locked
 cargo afl config --build > /dev/null 2>&1 || true
 cargo afl build --release --quiet
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
+mkdir -p target/afl
 failed=0
 for target in mode_select page_number response_parser page_policy; do
     out="target/afl/$target"
