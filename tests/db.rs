@@ -14,7 +14,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::util::SqliteOfDb;
-use braid::db::{self, Customer, CustomerSummary, Db, DbError, InvoiceStatus, MonthRevenue};
+use braid::db::{
+    self, Customer, CustomerSummary, Db, DbError, InvoiceRow, InvoiceStatus, MonthRevenue,
+    PageCount,
+};
 use braid::db::{SeedSize, seed::reseed};
 use tempfile::TempDir;
 
@@ -123,7 +126,10 @@ async fn migrations_apply_to_an_empty_file() {
     assert_eq!(db::invoice_count(&db).await.ok(), Some(0));
     assert_eq!(db::total_collected_cents(&db).await.ok(), Some(0));
     assert_eq!(db::monthly_revenue(&db, 12).await.ok(), Some(vec![]));
-    assert_eq!(db::invoice_pages(&db, "", 10).await.ok(), Some(1));
+    assert_eq!(
+        db::invoice_pages(&db, "", 10).await.ok(),
+        Some(PageCount::Exactly(1))
+    );
     db.close().await;
 
     let again = Db::open_without_seed(&path.clone().into())
@@ -259,7 +265,10 @@ async fn search_treats_metacharacters_literally() {
     assert_eq!(search_ids(&db, "') or 1=1 --").await, Vec::<i64>::new());
     // A NUL would cut a C-string pattern short (to `%`, matching everything).
     assert_eq!(search_ids(&db, "ada\0").await, Vec::<i64>::new());
-    assert_eq!(db::invoice_pages(&db, "\0", 1).await.ok(), Some(1));
+    assert_eq!(
+        db::invoice_pages(&db, "\0", 1).await.ok(),
+        Some(PageCount::Exactly(1))
+    );
     assert_eq!(db::invoice_count(&db).await.ok(), Some(6));
 }
 
@@ -270,7 +279,10 @@ async fn search_survives_hostile_sizes() {
     let long = "ä%_'".repeat(2_560);
     assert!(long.len() > 10_000);
     assert_eq!(search_ids(&db, &long).await, Vec::<i64>::new());
-    assert_eq!(db::invoice_pages(&db, &long, 10).await.ok(), Some(1));
+    assert_eq!(
+        db::invoice_pages(&db, &long, 10).await.ok(),
+        Some(PageCount::Exactly(1))
+    );
     assert_eq!(
         db::customers_with_totals(&db, &long).await.ok(),
         Some(vec![])
@@ -298,14 +310,38 @@ async fn search_pages_and_page_count() {
     assert_eq!(ids(&page(3).await.expect("3")), vec![4, 6]);
     assert_eq!(ids(&page(4).await.expect("4")), Vec::<i64>::new());
 
-    assert_eq!(db::invoice_pages(&db, "", 2).await.ok(), Some(3));
-    assert_eq!(db::invoice_pages(&db, "", 4).await.ok(), Some(2));
-    assert_eq!(db::invoice_pages(&db, "", 6).await.ok(), Some(1));
-    assert_eq!(db::invoice_pages(&db, "", 0).await.ok(), Some(6));
-    assert_eq!(db::invoice_pages(&db, "ADA", 2).await.ok(), Some(2));
-    assert_eq!(db::invoice_pages(&db, "1234", 2).await.ok(), Some(1));
-    assert_eq!(db::invoice_pages(&db, "nobody", 2).await.ok(), Some(1));
-    assert_eq!(db::invoice_pages(&db, "%", u32::MAX).await.ok(), Some(1));
+    assert_eq!(
+        db::invoice_pages(&db, "", 2).await.ok(),
+        Some(PageCount::Exactly(3))
+    );
+    assert_eq!(
+        db::invoice_pages(&db, "", 4).await.ok(),
+        Some(PageCount::Exactly(2))
+    );
+    assert_eq!(
+        db::invoice_pages(&db, "", 6).await.ok(),
+        Some(PageCount::Exactly(1))
+    );
+    assert_eq!(
+        db::invoice_pages(&db, "", 0).await.ok(),
+        Some(PageCount::Exactly(6))
+    );
+    assert_eq!(
+        db::invoice_pages(&db, "ADA", 2).await.ok(),
+        Some(PageCount::Exactly(2))
+    );
+    assert_eq!(
+        db::invoice_pages(&db, "1234", 2).await.ok(),
+        Some(PageCount::Exactly(1))
+    );
+    assert_eq!(
+        db::invoice_pages(&db, "nobody", 2).await.ok(),
+        Some(PageCount::Exactly(1))
+    );
+    assert_eq!(
+        db::invoice_pages(&db, "%", u32::MAX).await.ok(),
+        Some(PageCount::Exactly(1))
+    );
 }
 
 #[tokio::test]
@@ -643,10 +679,13 @@ async fn seeded_data_is_plausible_and_consistent() {
         "invoices_by_date",
         "invoices_delete_customer_totals",
         "invoices_delete_revenue",
+        "invoices_delete_search",
         "invoices_insert_customer_totals",
         "invoices_insert_revenue",
+        "invoices_insert_search",
         "invoices_update_customer_totals",
         "invoices_update_revenue",
+        "invoices_update_search",
     ];
     assert_eq!(derived, expected);
 
@@ -787,6 +826,24 @@ async fn bench_one_million_invoices() {
         db::invoice_pages(&db, "ada", 10)
     })
     .await;
+    // Searches of dates and amounts: the trigram index, counted up to COUNT_LIMIT.
+    for (query, page) in [
+        ("2026", 1),
+        ("-03-", 1),
+        ("-03-", 100),
+        ("2025-01", 1),
+        ("1234.56", 1),
+        ("$1,2", 1),
+    ] {
+        time(&format!("search_invoices({query:?}, {page}, 10)"), || {
+            db::search_invoices(&db, query, page, 10)
+        })
+        .await;
+        time(&format!("invoice_pages({query:?}, 10)"), || {
+            db::invoice_pages(&db, query, 10)
+        })
+        .await;
+    }
     time("customers_with_totals(\"\")", || {
         db::customers_with_totals(&db, "")
     })
@@ -829,6 +886,106 @@ async fn search_counts_equal_the_rows_found() {
             }
         }
         let counted = db::invoice_pages(&db, query, 1).await.unwrap();
-        assert_eq!(counted as usize, found.max(1), "{query:?}");
+        let found = u32::try_from(found.max(1)).unwrap();
+        assert_eq!(counted, PageCount::Exactly(found), "{query:?}");
+    }
+}
+
+/// Whether `row` matches search `text` by the rule `search_invoices` documents, read row by
+/// row: the text, trimmed, in the customer's name or email or the status (ASCII letters in
+/// either case), in the date, or (without `$` and `,`) in the amount written `1234.56`.
+fn matches_by_reading(row: &InvoiceRow, text: &str) -> bool {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let holds = |field: &str| field.to_ascii_lowercase().contains(&lower);
+    let amount_text: String = text.chars().filter(|c| !matches!(c, '$' | ',')).collect();
+    let reads_as_amount = amount_text.chars().any(|c| c.is_ascii_digit())
+        && amount_text.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let amount = format!("{}.{:02}", row.amount_cents / 100, row.amount_cents % 100);
+    holds(&row.customer_name)
+        || holds(&row.customer_email)
+        || holds(row.status.as_str())
+        || row.date.contains(text)
+        || (reads_as_amount && amount.contains(&amount_text))
+}
+
+/// The trigram index (dates and amounts), the customer totals and the newest-first walk
+/// find what reading every row finds, page by page, and count it exactly up to
+/// `COUNT_LIMIT`; beyond it the count is a lower bound that says so.
+#[tokio::test]
+async fn search_finds_what_reading_every_row_finds() {
+    let (_dir, path) = temp_path();
+    let size = SeedSize {
+        customers: 300,
+        invoices: 4_000,
+        seed: 5,
+    };
+    let db = Db::open(&path.clone().into(), size)
+        .await
+        .expect("open and seed");
+    let mut all = Vec::new();
+    for page in 1.. {
+        let rows = db::search_invoices(&db, "", page, 500).await.unwrap();
+        let last = rows.len() < 500;
+        all.extend(rows);
+        if last {
+            break;
+        }
+    }
+    assert_eq!(all.len(), 4_000);
+    let mut queries: Vec<String> = [
+        "2", "-", "-0", "-3", "-4", "--", ".", ".5", "9.", "..", "2025", "2026-0", "-15", "-1-",
+        "1.00", "$1,0", "00.0", "99", "12.34", "x2", "2@", "a", "paid", "ing", "İ",
+    ]
+    .iter()
+    .map(|text| text.to_string())
+    .collect();
+    for row in all.iter().step_by(397) {
+        let amount = format!("{}.{:02}", row.amount_cents / 100, row.amount_cents % 100);
+        queries.push(row.date.clone());
+        queries.push(row.date[2..9].to_string());
+        queries.push(amount.clone());
+        queries.push(amount[1..].to_string());
+        queries.push(format!(" ${amount} "));
+        let digits: String = row
+            .customer_email
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        if !digits.is_empty() {
+            queries.push(digits);
+        }
+    }
+    let per_page: u32 = 7;
+    for query in &queries {
+        let expected: Vec<i64> = all
+            .iter()
+            .filter(|row| matches_by_reading(row, query))
+            .map(|row| row.id)
+            .collect();
+        let last_page = u32::try_from(expected.len()).unwrap() / per_page + 1;
+        for page in [1, 2, 3, last_page, last_page + 1] {
+            let found = db::search_invoices(&db, query, page, per_page)
+                .await
+                .unwrap();
+            let from = usize::try_from((page - 1) * per_page)
+                .unwrap()
+                .min(expected.len());
+            let to = (from + per_page as usize).min(expected.len());
+            assert_eq!(ids(&found), expected[from..to], "{query:?} page {page}");
+        }
+        let pages = db::invoice_pages(&db, query, per_page).await.unwrap();
+        let exact = u32::try_from(expected.len().div_ceil(per_page as usize).max(1)).unwrap();
+        // Customers and statuses are counted exactly however many they match; dates and
+        // amounts up to COUNT_LIMIT.
+        match pages {
+            PageCount::Exactly(pages) => assert_eq!(pages, exact, "{query:?}"),
+            PageCount::AtLeast(known) => assert!(
+                expected.len() > db::COUNT_LIMIT as usize
+                    && known >= db::COUNT_LIMIT / per_page
+                    && known <= exact,
+                "{query:?}: {known} pages known of {exact}"
+            ),
+        }
     }
 }

@@ -16,7 +16,7 @@ use crate::app::components::layout::Frame;
 use crate::app::components::search::search_form;
 use crate::app::components::{layout, skeleton, tables};
 use crate::app::error::Result;
-use crate::db;
+use crate::db::{self, PageCount};
 use crate::stream::{Mode, Page};
 
 /// The `/invoices` route (an invoice's own page lives in `invoice.rs`).
@@ -107,17 +107,24 @@ async fn invoices(
     )))
 }
 
-fn pagination(query: &str, current: u32, total: u32) -> Markup {
+/// Previous and next links around "Page 2 of 7". A count that stopped at its limit reads
+/// "Page 2 of 101+", and the next link stays while more pages may follow.
+fn pagination(query: &str, current: u32, total: PageCount) -> Markup {
     let link = |number: u32| {
         form_urlencoded::Serializer::for_suffix(String::from("/invoices?"), "/invoices?".len())
             .append_pair("query", query)
             .append_pair("page", &number.to_string())
             .finish()
     };
+    let (last_known, more) = (total.known(), matches!(total, PageCount::AtLeast(_)));
     html! {
-        @if current > 1 { a href=(link(current.saturating_sub(1).min(total))) rel="prev" { "← Previous" } }
-        span { "Page " (current) " of " (total) }
-        @if current < total { a href=(link(current + 1)) rel="next" { "Next →" } }
+        @if current > 1 {
+            a href=(link(current.saturating_sub(1).min(last_known))) rel="prev" { "← Previous" }
+        }
+        span { "Page " (current) " of " (last_known) @if more { "+" } }
+        @if current < last_known || (more && current < u32::MAX) {
+            a href=(link(current + 1)) rel="next" { "Next →" }
+        }
     }
 }
 

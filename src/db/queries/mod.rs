@@ -9,6 +9,7 @@ mod customers;
 mod dashboard;
 mod invoices;
 mod pattern;
+mod search;
 mod users;
 
 pub use customers::{customer_by_id, customer_choices, customers_with_totals};
@@ -17,10 +18,9 @@ pub use dashboard::{
     total_pending_cents,
 };
 pub(crate) use invoices::{INVOICE_BY_ID_POSTGRES, INVOICE_BY_ID_SQLITE};
-pub use invoices::{
-    invoice_by_id, invoice_pages, invoices_of_customer, latest_invoices, search_invoices,
-};
+pub use invoices::{invoice_by_id, invoices_of_customer, latest_invoices};
 pub use pattern::MAX_SEARCH_CHARS;
+pub use search::{COUNT_LIMIT, PageCount, invoice_pages, search_invoices};
 pub use users::{user_by_email, user_count};
 
 /// Most rows one call returns; larger limits and page sizes are cut to this.

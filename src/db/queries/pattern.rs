@@ -15,13 +15,13 @@ pub(super) enum Search {
     Nothing,
     /// Rows with a column containing the text, ASCII case ignored.
     Matching {
-        /// The text, trimmed, ASCII letters in lower case.
-        lowercase: String,
         /// `%text%` with `\`, `%` and `_` escaped; use with `escape '\'`.
         contains: String,
         /// For text that reads as an amount (`1234.56`, `$1,234`): `%1234.56%` without
         /// the `$` and `,`, to compare with the amount formatted as `1234.56`.
         amount_contains: Option<String>,
+        /// See [`Search::date_or_amount`].
+        date_or_amount: Option<String>,
     },
 }
 
@@ -40,10 +40,21 @@ impl Search {
         let amount: String = text.chars().filter(|c| !matches!(c, '$' | ',')).collect();
         let reads_as_amount = amount.chars().any(|c| c.is_ascii_digit())
             && amount.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let contains = contains_pattern(text);
+        let date_or_amount = if reads_as_amount && amount == text {
+            Some(contains.clone())
+        } else if reads_as_amount {
+            // Typed with `$` or `,`: an amount, which follows the only space of the text.
+            Some(format!("% {}", contains_pattern(&amount)))
+        } else if text.chars().all(|c| c.is_ascii_digit() || c == '-') && !in_no_date(text) {
+            Some(contains.clone())
+        } else {
+            None
+        };
         Search::Matching {
-            lowercase: text.to_ascii_lowercase(),
-            contains: contains_pattern(text),
             amount_contains: reads_as_amount.then(|| contains_pattern(&amount)),
+            contains,
+            date_or_amount,
         }
     }
 
@@ -56,33 +67,16 @@ impl Search {
         }
     }
 
-    /// Whether the text is in `value` (a status: `paid`), as `like` would find it.
-    pub(super) fn is_in(&self, value: &str) -> bool {
+    /// The `like` pattern that finds the text in an invoice's date or amount as the
+    /// search index holds them (`2026-03-14 1234.56`, see `invoice_search` in the
+    /// migrations), or `None` when no date or amount can contain the text. Dates hold
+    /// digits and `-`, amounts digits and one `.`; a text typed with `$` or `,` is an amount
+    /// only (`% %1234%`: after the space), without them. The pattern holds no wildcard but
+    /// its `%`s and needs no `escape` clause (which the trigram index would not use).
+    pub(super) fn date_or_amount(&self) -> Option<&str> {
         match self {
-            Search::All => true,
-            Search::Nothing => false,
-            Search::Matching { lowercase, .. } => value.to_ascii_lowercase().contains(lowercase),
-        }
-    }
-
-    /// Whether the text can be part of a date (`2026-03-07`: digits and `-`) or of an amount
-    /// (see `amount_contains`). When it cannot, only customers and statuses match. Text
-    /// beyond ASCII answers `true`: PostgreSQL's `ilike` folds its case by the database's
-    /// locale (`İ` matches `i`), which [`Search::is_in`] does not model, so it is searched
-    /// row by row.
-    pub(super) fn may_match_dates_or_amounts(&self) -> bool {
-        match self {
-            Search::All => true,
-            Search::Nothing => false,
-            Search::Matching {
-                lowercase,
-                amount_contains,
-                ..
-            } => {
-                amount_contains.is_some()
-                    || !lowercase.is_ascii()
-                    || lowercase.chars().all(|c| c.is_ascii_digit() || c == '-')
-            }
+            Search::Matching { date_or_amount, .. } => date_or_amount.as_deref(),
+            Search::All | Search::Nothing => None,
         }
     }
 
@@ -95,6 +89,13 @@ impl Search {
             Search::All | Search::Nothing => None,
         }
     }
+}
+
+/// Two-character texts that no date holds (`YYYY-MM-DD`: a month or day starts with a digit
+/// from 0 to 3). The trigram index cannot look up a text shorter than three characters;
+/// these would be tested against every invoice to find none.
+fn in_no_date(text: &str) -> bool {
+    matches!(text.as_bytes(), [b'-', b'-'] | [b'-', b'4'..=b'9'])
 }
 
 /// `%text%`, with `like`'s wildcards and the escape character itself escaped by `\`.
@@ -128,11 +129,17 @@ mod tests {
         assert_eq!(Search::new("ada").amount_contains(), None);
         assert_eq!(Search::new("$").amount_contains(), None);
         assert_eq!(Search::new("  "), Search::All);
-        assert!(Search::new("PAI").is_in("paid") && !Search::new("PAI").is_in("pending"));
-        assert!(!Search::new("ada").may_match_dates_or_amounts());
-        assert!(!Search::new("2026-03 x").may_match_dates_or_amounts());
-        assert!(Search::new("2026-03").may_match_dates_or_amounts());
-        assert!(Search::new("12.5").may_match_dates_or_amounts());
+        assert_eq!(Search::new("ada").date_or_amount(), None);
+        assert_eq!(Search::new("2026-03 x").date_or_amount(), None);
+        assert_eq!(Search::new("José").date_or_amount(), None);
+        assert_eq!(Search::new("2026-03").date_or_amount(), Some("%2026-03%"));
+        assert_eq!(Search::new("12.5").date_or_amount(), Some("%12.5%"));
+        assert_eq!(Search::new("$1,234").date_or_amount(), Some("% %1234%"));
+        assert_eq!(Search::new("1234").date_or_amount(), Some("%1234%"));
+        assert_eq!(Search::new("-3").date_or_amount(), Some("%-3%"));
+        assert_eq!(Search::new("-4").date_or_amount(), None);
+        assert_eq!(Search::new("--").date_or_amount(), None);
+        assert_eq!(Search::new("1.-").date_or_amount(), None);
         assert_eq!(
             Search::new(&"x".repeat(MAX_SEARCH_CHARS + 1)),
             Search::Nothing
