@@ -310,6 +310,39 @@ async fn the_sign_in_limit_holds_across_instances() {
     assert_eq!((counted, refused), (5, 7), "{statuses:?}");
 }
 
+/// The trigram index of `search_text`, the customers' invoices and the walk find on
+/// PostgreSQL what reading every row finds, as on SQLite.
+#[tokio::test]
+async fn search_finds_what_reading_every_row_finds() {
+    let Some(postgres) = Postgres::get("search_finds_what_reading_every_row_finds") else {
+        return;
+    };
+    let location = postgres.database().await;
+    let db = Db::open(&location, crate::db::SEARCH_SEED).await.unwrap();
+    crate::db::assert_search_reads_like_every_row(&db, &[]).await;
+    // The largest page: its offset plus its size must not overflow PostgreSQL's bigint.
+    for query in ["2026", "12.5", "a"] {
+        let far = db::search_invoices(&db, query, u32::MAX, db::MAX_ROWS).await;
+        assert_eq!(far.map(|rows| rows.len()).ok(), Some(0), "{query}");
+    }
+    // `ilike` folds case beyond ASCII here (`İ` is `i`): the statuses it then matches are
+    // counted as the rows are found.
+    for query in ["İ", "PAİD"] {
+        let rows = db::search_invoices(&db, query, 1, 500).await.unwrap();
+        let pages = db::invoice_pages(&db, query, 500).await.unwrap();
+        let all = db::search_invoices(&db, query, pages.known(), 500)
+            .await
+            .unwrap();
+        let found = (pages.known() - 1) as usize * 500 + all.len();
+        assert!(
+            rows.iter().any(|row| row.status == InvoiceStatus::Paid),
+            "{query}"
+        );
+        assert_eq!(pages, db::PageCount::Exactly(pages.known()), "{query}");
+        assert!(found > 0 && all.len() <= 500, "{query}: {found}");
+    }
+}
+
 /// `braid db seed` on PostgreSQL uses `COPY`: the rows are the same as SQLite's for a seed,
 /// and the totals the triggers keep agree with the invoices after writes.
 #[tokio::test]

@@ -80,6 +80,26 @@ impl Search {
         }
     }
 
+    /// The parts of [`Search::date_or_amount`] for PostgreSQL, which searches dates and
+    /// amounts apart: the `contains` pattern when a date may hold the text, and the amount
+    /// pattern when the text reads as an amount, with `x` for the point as the amounts'
+    /// index holds them (`1234x56`, see its migration).
+    pub(super) fn date_and_amount_parts(&self) -> (Option<&str>, Option<String>) {
+        let Search::Matching {
+            contains,
+            amount_contains,
+            date_or_amount: Some(_),
+        } = self
+        else {
+            return (None, None);
+        };
+        let in_dates = !contains.contains(['.', '$', ',']);
+        let amount = amount_contains
+            .as_ref()
+            .map(|amount| amount.replace('.', "x"));
+        (in_dates.then_some(contains.as_str()), amount)
+    }
+
     /// The amount pattern, if the text reads as an amount.
     pub(super) fn amount_contains(&self) -> Option<&str> {
         match self {
@@ -136,6 +156,17 @@ mod tests {
         assert_eq!(Search::new("12.5").date_or_amount(), Some("%12.5%"));
         assert_eq!(Search::new("$1,234").date_or_amount(), Some("% %1234%"));
         assert_eq!(Search::new("1234").date_or_amount(), Some("%1234%"));
+        let parts = |text| {
+            let search = Search::new(text);
+            let (date, amount) = search.date_and_amount_parts();
+            (date.map(str::to_string), amount)
+        };
+        let some = |text: &str| Some(text.to_string());
+        assert_eq!(parts("1234"), (some("%1234%"), some("%1234%")));
+        assert_eq!(parts("2026-03"), (some("%2026-03%"), None));
+        assert_eq!(parts("12.5"), (None, some("%12x5%")));
+        assert_eq!(parts("$1,2"), (None, some("%12%")));
+        assert_eq!(parts("ada"), (None, None));
         assert_eq!(Search::new("-3").date_or_amount(), Some("%-3%"));
         assert_eq!(Search::new("-4").date_or_amount(), None);
         assert_eq!(Search::new("--").date_or_amount(), None);
