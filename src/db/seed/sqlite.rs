@@ -267,18 +267,6 @@ fn push_json_string(json: &mut String, text: &str) {
     json.push('"');
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_strings_are_escaped() {
-        let mut json = String::new();
-        push_json_string(&mut json, "a\"b\\c\nd'é");
-        assert_eq!(json, r#""a\"b\\c\u000ad'é""#);
-    }
-}
-
 /// Fills the trigram index of dates and amounts (`invoice_search`, whose rowids its
 /// migration explains) in one statement, then merges its segments into one: a million
 /// invoices take about 11 s, and a merged index answers the searches of a page in a few
@@ -297,4 +285,16 @@ async fn fill_search_index(tx: &mut SqliteConnection) -> Result<(), sqlx::Error>
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut json = String::new();
+        push_json_string(&mut json, "a\"b\\c\nd'é");
+        assert_eq!(json, r#""a\"b\\c\u000ad'é""#);
+    }
 }
