@@ -130,7 +130,19 @@ fn pagination(query: &str, current: u32, total: PageCount) -> Markup {
 
 #[cfg(test)]
 mod tests {
-    use super::page_number;
+    use super::{PageCount, page_number, pagination};
+
+    #[test]
+    fn a_count_that_stopped_says_so_and_keeps_the_next_link() {
+        let stopped = pagination("2026", 101, PageCount::AtLeast(101)).into_string();
+        assert!(stopped.contains("Page 101 of 101+"), "{stopped}");
+        assert!(stopped.contains("page=102"), "{stopped}");
+        let exact = pagination("2026", 3, PageCount::Exactly(3)).into_string();
+        assert!(
+            exact.contains("Page 3 of 3<") && !exact.contains("page=4"),
+            "{exact}"
+        );
+    }
 
     #[test]
     fn bad_page_numbers_are_clamped() {
