@@ -487,6 +487,25 @@ async fn assert_customer_totals_agree(db: &Db, after: &str) {
     .await
     .unwrap();
     assert_eq!(kept, counted, "customer_totals after {after}");
+    assert_search_index_agrees(db, after).await;
+}
+
+/// `invoice_search` holds each invoice's date and amount under the invoice's key, and
+/// nothing else.
+async fn assert_search_index_agrees(db: &Db, after: &str) {
+    let drift: i64 = sqlx::query_scalar(
+        "with expected as (
+            select (unixepoch(date) / 86400) * 1099511627776 + id as key,
+                   date || ' ' || printf('%d.%02d', amount_cents / 100, amount_cents % 100) as text
+            from invoices
+         ), indexed as (select rowid as key, text from invoice_search)
+         select (select count(*) from (select * from expected except select * from indexed))
+              + (select count(*) from (select * from indexed except select * from expected))",
+    )
+    .fetch_one(db.read())
+    .await
+    .unwrap();
+    assert_eq!(drift, 0, "invoice_search after {after}");
 }
 
 /// Inserts, updates and deletes (also by cascade) keep `revenue_by_month` and
@@ -538,6 +557,21 @@ async fn triggers_keep_monthly_revenue_right() {
             month("2026-04", 4_000)
         ])
     );
+    assert_search_index_agrees(&db, "a new date and amount").await;
+    exec(&db, "update invoices set id = 50 where id = 5").await;
+    assert_search_index_agrees(&db, "a new id").await;
+    exec(&db, "update invoices set id = 5 where id = 50").await;
+    // The index keys hold ids below 2^40.
+    for beyond in [
+        "insert into invoices (id, customer_id, amount_cents, status, date) values (1099511627776, 1, 1, 'paid', '2026-01-01')",
+        "update invoices set id = -2 where id = 5",
+    ] {
+        assert!(
+            sqlx::query(beyond).execute(db.write()).await.is_err(),
+            "{beyond}"
+        );
+    }
+    assert_search_index_agrees(&db, "refused ids").await;
 
     // Deleting the only April invoice: the chart ends at March again.
     exec(&db, "delete from invoices where id = 7").await;
@@ -680,9 +714,11 @@ async fn seeded_data_is_plausible_and_consistent() {
         "invoices_delete_customer_totals",
         "invoices_delete_revenue",
         "invoices_delete_search",
+        "invoices_id_fits_search_key",
         "invoices_insert_customer_totals",
         "invoices_insert_revenue",
         "invoices_insert_search",
+        "invoices_new_id_fits_search_key",
         "invoices_update_customer_totals",
         "invoices_update_revenue",
         "invoices_update_search",

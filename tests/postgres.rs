@@ -310,7 +310,7 @@ async fn the_sign_in_limit_holds_across_instances() {
     assert_eq!((counted, refused), (5, 7), "{statuses:?}");
 }
 
-/// The trigram index of `search_text`, the customers' invoices and the walk find on
+/// The days, the trigram index of `amount_search`, the customers' invoices and the walk find on
 /// PostgreSQL what reading every row finds, as on SQLite.
 #[tokio::test]
 async fn search_finds_what_reading_every_row_finds() {
@@ -320,7 +320,7 @@ async fn search_finds_what_reading_every_row_finds() {
     let location = postgres.database().await;
     let db = Db::open(&location, crate::db::SEARCH_SEED).await.unwrap();
     crate::db::assert_search_reads_like_every_row(&db, &[]).await;
-    // The largest page: its offset plus its size must not overflow PostgreSQL's bigint.
+    // The largest page number answers an empty page, not an error.
     for query in ["2026", "12.5", "a"] {
         let far = db::search_invoices(&db, query, u32::MAX, db::MAX_ROWS).await;
         assert_eq!(far.map(|rows| rows.len()).ok(), Some(0), "{query}");

@@ -51,3 +51,20 @@ begin
         new.date || ' ' || printf('%d.%02d', new.amount_cents / 100, new.amount_cents % 100)
     );
 end;
+
+-- The keys above hold ids from 0 to 2^40 - 1 (a trillion invoices); an id beyond would take
+-- another invoice's key. After the insert, when an automatic id is known (before it,
+-- SQLite shows -1); the abort undoes the insert.
+create trigger invoices_id_fits_search_key
+after insert on invoices
+when new.id not between 0 and 1099511627775
+begin
+    select raise(abort, 'invoice ids must be below 2^40 (the keys of invoice_search)');
+end;
+
+create trigger invoices_new_id_fits_search_key
+after update of id on invoices
+when new.id not between 0 and 1099511627775
+begin
+    select raise(abort, 'invoice ids must be below 2^40 (the keys of invoice_search)');
+end;

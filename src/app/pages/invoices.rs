@@ -116,13 +116,17 @@ fn pagination(query: &str, current: u32, total: PageCount) -> Markup {
             .append_pair("page", &number.to_string())
             .finish()
     };
-    let (last_known, more) = (total.known(), matches!(total, PageCount::AtLeast(_)));
+    // Past a count that stopped, the pages known are at least the one being read.
+    let (pages, more) = match total {
+        PageCount::Exactly(pages) => (pages, false),
+        PageCount::AtLeast(pages) => (pages.max(current), true),
+    };
     html! {
         @if current > 1 {
-            a href=(link(current.saturating_sub(1).min(last_known))) rel="prev" { "← Previous" }
+            a href=(link(current.saturating_sub(1).min(pages))) rel="prev" { "← Previous" }
         }
-        span { "Page " (current) " of " (last_known) @if more { "+" } }
-        @if current < last_known || (more && current < u32::MAX) {
+        span { "Page " (current) " of " (pages) @if more { "+" } }
+        @if current < pages || (more && current < u32::MAX) {
             a href=(link(current + 1)) rel="next" { "Next →" }
         }
     }
@@ -137,6 +141,12 @@ mod tests {
         let stopped = pagination("2026", 101, PageCount::AtLeast(101)).into_string();
         assert!(stopped.contains("Page 101 of 101+"), "{stopped}");
         assert!(stopped.contains("page=102"), "{stopped}");
+        let beyond = pagination("2026", 150, PageCount::AtLeast(101)).into_string();
+        assert!(beyond.contains("Page 150 of 150+"), "{beyond}");
+        assert!(
+            beyond.contains("page=149") && beyond.contains("page=151"),
+            "{beyond}"
+        );
         let exact = pagination("2026", 3, PageCount::Exactly(3)).into_string();
         assert!(
             exact.contains("Page 3 of 3<") && !exact.contains("page=4"),

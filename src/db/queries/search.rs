@@ -82,18 +82,20 @@ pub async fn search_invoices(
     per_page: u32,
 ) -> Result<Vec<InvoiceRow>, sqlx::Error> {
     let search = Search::new(query);
-    match (&search, search.date_or_amount()) {
-        (Search::Nothing, _) => return Ok(Vec::new()),
-        (Search::All, _) => {}
-        (Search::Matching { .. }, Some(pattern)) => {
-            let customers = customer_and_status_matches(db, &search).await?;
-            if customers <= SORTED_CUSTOMER_INVOICES {
-                return page_from_index(db, &search, pattern, page, per_page).await;
-            }
-        }
-        (Search::Matching { .. }, None) => {
-            if matches_no_invoice(db, &search).await? {
+    let offset = page_offset(page, per_page);
+    match &search {
+        Search::Nothing => return Ok(Vec::new()),
+        // A page past the end is known to be empty: the walk would read every invoice.
+        Search::All if offset >= invoice_count(db).await? => return Ok(Vec::new()),
+        Search::All => {}
+        Search::Matching { .. } => {
+            let matched = customer_and_status_matches(db, &search).await?;
+            let date_or_amount = search.date_or_amount();
+            if date_or_amount.is_none() && offset >= matched.total {
                 return Ok(Vec::new());
+            }
+            if !matched.any_status && matched.customers <= SORTED_CUSTOMER_INVOICES {
+                return page_from_index(db, &search, date_or_amount, page, per_page).await;
             }
         }
     }
@@ -113,7 +115,7 @@ pub async fn invoice_pages(db: &Db, query: &str, per_page: u32) -> Result<PageCo
         // Every invoice: the kept total, instead of counting a million rows.
         (Search::All, _) => Matches::Exactly(count(invoice_count(db).await?)),
         (Search::Matching { .. }, None) => {
-            Matches::Exactly(count(customer_and_status_matches(db, &search).await?))
+            Matches::Exactly(count(customer_and_status_matches(db, &search).await?.total))
         }
         (Search::Matching { .. }, Some(pattern)) => {
             date_or_amount_matches(db, &search, pattern).await?
@@ -170,13 +172,10 @@ macro_rules! days_holding_postgres {
     () => {
         r#"
         array(
-            select day::date
-            from generate_series(
-                (select min(date) from invoices),
-                (select max(date) from invoices),
-                interval '1 day'
-            ) as day
-            where to_char(day, 'YYYY-MM-DD') like $1
+            select first.day + offset_in_days
+            from (select min(date) as day, max(date) - min(date) as span from invoices) as first
+            cross join generate_series(0, first.span) as offset_in_days
+            where to_char(first.day + offset_in_days, 'YYYY-MM-DD') like $1
         )
         "#
     };
@@ -235,19 +234,55 @@ macro_rules! page_from_index_postgres {
     };
 }
 
+/// SQLite: a page of the invoices of the customers whose name or email holds `$1`, read
+/// per customer from `invoices_by_customer` and sorted (at most
+/// [`SORTED_CUSTOMER_INVOICES`]): the walk newest first would read every invoice to find
+/// those of a customer with few.
+macro_rules! page_of_customers_sqlite {
+    () => {
+        r#"
+        where invoices.id in (
+            select id
+            from invoices
+            where invoices.customer_id in (
+                select customers.id
+                from customers
+                where customers.name like $1 escape '\'
+                   or customers.email like $1 escape '\'
+            )
+            order by invoices.date desc, invoices.id desc
+            limit $2
+            offset $3
+        )
+        order by invoices.date desc, invoices.id desc
+        "#
+    };
+}
+
+/// A page from the indexes: of the dates and amounts holding `date_or_amount` (`None`: no
+/// date or amount can) and of the matching customers' invoices.
 async fn page_from_index(
     db: &Db,
     search: &Search,
-    date_or_amount: &str,
+    date_or_amount: Option<&str>,
     page: u32,
     per_page: u32,
 ) -> Result<Vec<InvoiceRow>, sqlx::Error> {
     let (limit, offset) = (row_limit(per_page), page_offset(page, per_page));
     match db.backend() {
         Backend::Sqlite(sqlite) => {
-            let sql = concat!(select_invoice_rows_sqlite!(), page_from_index_sqlite!());
-            sqlx::query_as::<_, InvoiceRow>(sql)
-                .bind(date_or_amount)
+            let query = match date_or_amount {
+                Some(pattern) => sqlx::query_as::<_, InvoiceRow>(concat!(
+                    select_invoice_rows_sqlite!(),
+                    page_from_index_sqlite!()
+                ))
+                .bind(pattern),
+                None => sqlx::query_as::<_, InvoiceRow>(concat!(
+                    select_invoice_rows_sqlite!(),
+                    page_of_customers_sqlite!()
+                )),
+            };
+            query
                 .bind(search.contains())
                 .bind(limit)
                 .bind(offset)
@@ -257,11 +292,14 @@ async fn page_from_index(
         Backend::Postgres(pool) => {
             let (date, amount) = search.date_and_amount_parts();
             let sql = concat!(select_invoice_rows_postgres!(), page_from_index_postgres!());
+            // Planned for these patterns each time: a plan kept for any pattern could walk
+            // every invoice for a rare one.
             sqlx::query_as::<_, InvoiceRow>(sql)
+                .persistent(false)
                 .bind(date)
                 .bind(search.contains())
                 .bind(limit)
-                .bind(offset.min(i64::MAX - limit))
+                .bind(offset)
                 .bind(amount)
                 .fetch_all(pool)
                 .await
@@ -361,34 +399,6 @@ async fn page_by_walk(
     )
 }
 
-/// Whether a text that no date or amount can hold matches no customer and no status (a
-/// name nobody has): known from the customers alone, where looking for rows would read
-/// every invoice to find none. The statuses are tested by the database, whose `ilike`
-/// folds case beyond ASCII on PostgreSQL.
-async fn matches_no_invoice(db: &Db, search: &Search) -> Result<bool, sqlx::Error> {
-    let any: bool = on_read!(
-        db,
-        sqlite: r#"
-            select exists (
-                select 1 from customers
-                where name like $1 escape '\' or email like $1 escape '\'
-            )
-            or 'paid' like $1 escape '\'
-            or 'pending' like $1 escape '\'
-        "#,
-        postgres: r#"
-            select exists (
-                select 1 from customers
-                where name ilike $1 escape '\' or email ilike $1 escape '\'
-            )
-            or 'paid' ilike $1 escape '\'
-            or 'pending' ilike $1 escape '\'
-        "#,
-        |sql, pool| sqlx::query_scalar(sql).bind(search.contains()).fetch_one(pool)
-    )?;
-    Ok(!any)
-}
-
 /// [`customer_and_status_matches`]: invoices and paid invoices of the customers whose name
 /// or email matches `$1`, of all customers, and whether `$1` is in each status. `$like`
 /// is the dialect's case-blind `like`.
@@ -416,11 +426,24 @@ macro_rules! sums_by_match {
     };
 }
 
+/// What [`customer_and_status_matches`] found.
+struct CustomerMatches {
+    /// Invoices of the customers whose name or email holds the text.
+    customers: i64,
+    /// Whether a status (`paid`, `pending`) holds the text.
+    any_status: bool,
+    /// Invoices of those customers or with such a status.
+    total: i64,
+}
+
 /// How many invoices a customer or a status matches, from `customer_totals` alone:
 /// |customers ∪ statuses| = |customers| + |statuses| − |both|, each a sum over at most
 /// one row per customer. No invoice is read, so a million invoices cost what a few hundred
 /// customers do.
-async fn customer_and_status_matches(db: &Db, search: &Search) -> Result<i64, sqlx::Error> {
+async fn customer_and_status_matches(
+    db: &Db,
+    search: &Search,
+) -> Result<CustomerMatches, sqlx::Error> {
     let (matched, matched_paid, all, all_paid, paid, pending): (i64, i64, i64, i64, bool, bool) = on_read!(
         db,
         sqlite: sums_by_match!("like"),
@@ -430,7 +453,11 @@ async fn customer_and_status_matches(db: &Db, search: &Search) -> Result<i64, sq
     let (matched_pending, all_pending) = (matched - matched_paid, all - all_paid);
     let by_status = if paid { all_paid } else { 0 } + if pending { all_pending } else { 0 };
     let both = if paid { matched_paid } else { 0 } + if pending { matched_pending } else { 0 };
-    Ok(matched + by_status - both)
+    Ok(CustomerMatches {
+        customers: matched,
+        any_status: paid || pending,
+        total: matched + by_status - both,
+    })
 }
 
 /// How many invoices a text that dates or amounts may hold matches: |customers| +
@@ -441,7 +468,8 @@ async fn date_or_amount_matches(
     search: &Search,
     date_or_amount: &str,
 ) -> Result<Matches, sqlx::Error> {
-    let customers = count(customer_and_status_matches(db, search).await?);
+    // No status holds a digit: the customers' invoices are all that is matched besides.
+    let customers = count(customer_and_status_matches(db, search).await?.customers);
     let in_index = match db.backend() {
         Backend::Sqlite(sqlite) => count(
             sqlx::query_scalar::<_, i64>(
@@ -476,6 +504,7 @@ async fn dates_and_amounts_postgres(pool: &PgPool, search: &Search) -> Result<u6
             return Ok::<u64, sqlx::Error>(0);
         };
         let rows = sqlx::query_scalar::<_, i64>(sql)
+            .persistent(false)
             .bind(pattern)
             .bind(limit)
             .fetch_one(pool)
@@ -496,7 +525,11 @@ async fn dates_and_amounts_postgres(pool: &PgPool, search: &Search) -> Result<u6
         amount.clone(),
     )
     .await?;
-    if days == 0 || amounts == 0 || days.max(amounts) > u64::from(COUNT_LIMIT) {
+    if days.max(amounts) > u64::from(COUNT_LIMIT) {
+        // More than the limit: the two may overlap, so only the larger is certain.
+        return Ok(days.max(amounts));
+    }
+    if days == 0 || amounts == 0 {
         return Ok(days + amounts);
     }
     let both: i64 = sqlx::query_scalar(concat!(
@@ -504,6 +537,7 @@ async fn dates_and_amounts_postgres(pool: &PgPool, search: &Search) -> Result<u6
         days_holding_postgres!(),
         ") and amount_search like $2"
     ))
+    .persistent(false)
     .bind(date)
     .bind(amount)
     .fetch_one(pool)
@@ -550,6 +584,7 @@ async fn both_matches(db: &Db, search: &Search, date_or_amount: &str) -> Result<
                 "#
             );
             sqlx::query_scalar(sql)
+                .persistent(false)
                 .bind(date)
                 .bind(search.contains())
                 .bind(amount)
