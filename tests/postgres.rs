@@ -120,15 +120,42 @@ async fn two_instances_share_sessions_and_writes() {
     let location = postgres.database().await;
     let first = start_app_on(&location, "").await;
     let second = start_app_on(&location, "").await;
-    let on_second = second.record_as("/invoices/create", &first.cookie).await;
-    assert_eq!(on_second.status, 200, "first's session is valid on second");
+    assert_eq!(
+        status_as(&second, "/invoices/create", &first.cookie).await,
+        200,
+        "first's session is valid on second"
+    );
 
     let form = first.record("/invoices/create").await.body();
     let fields = create_form(&form, "4321.09");
+    // Second reads first's session now and keeps it for KEPT_FOR: the message the write
+    // leaves in it, and then the sign-out, must reach second through the change feed,
+    // sooner than that.
+    assert_eq!(
+        status_as(&second, "/invoices/create", &first.cookie).await,
+        200
+    );
+    let heard_within = braid::db::sessions::KEPT_FOR / 2;
     let posted = first.post("/invoices", &as_pairs(&fields)).await;
     assert_eq!(posted.status, 303, "{}", posted.body);
+    let flash = eventually(heard_within, || async {
+        let page = second
+            .record_as("/invoices?stream=off", &first.cookie)
+            .await;
+        page.body().contains("created")
+    })
+    .await;
+    assert!(flash, "the message left on first is shown by second");
     let listed = final_body(&second.record("/invoices?query=4321.09").await.body());
     assert!(listed.contains("$4,321.09"), "{listed}");
+    let csrf = first.csrf().await;
+    assert_eq!(first.post("/logout", &[("csrf", &csrf)]).await.status, 303);
+    assert_eq!(status_as(&first, "/dashboard", &first.cookie).await, 303);
+    let signed_out = eventually(heard_within, || async {
+        status_as(&second, "/dashboard", &first.cookie).await == 303
+    })
+    .await;
+    assert!(signed_out, "signed out on first, signed out on second");
 }
 
 /// The dashboard's "Total invoices" card as `app` renders it now.
@@ -655,9 +682,22 @@ where
         if condition().await {
             return true;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     false
+}
+
+/// The status of GET `path` on `app` with `cookie`, redirects not followed (a page that
+/// wants a session answers `303`).
+async fn status_as(app: &TestApp, path: &str, cookie: &str) -> u16 {
+    crate::util::no_redirects()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("GET")
+        .status()
+        .as_u16()
 }
 
 impl TestApp {

@@ -7,6 +7,16 @@
 //!
 //! The table keeps a SHA-256 of each session ID, never the ID itself: reading the table
 //! (a backup, a dump) yields no cookie that signs anyone in.
+//!
+//! Each process also keeps the sessions it read or wrote in the last
+//! [`KEPT_FOR`] ([`SessionCache`]): a private page would otherwise read its session from
+//! the database on every request, the largest cost of a page whose sections are cached.
+//! Every session write also records the change tag [`SESSIONS`], which every instance hears
+//! through `db::changes` and answers by dropping what it keeps.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::TryFutureExt;
@@ -16,8 +26,19 @@ use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store;
 
+use super::changes::{self, Change, EVERYTHING, SESSIONS};
 use super::writes::unix_now;
-use super::{Db, on_read, on_write};
+use super::{Db, in_transaction, on_read, on_write};
+
+/// How long a process keeps a session it read, at most. Another instance's writes reach it
+/// sooner through the change feed; this bounds what nothing announces: a session deleted by
+/// another process on SQLite (`braid user remove`), which has no feed. Short, since a
+/// session read once a second or less often costs little: what it saves is the read of
+/// a session that sends many requests a second (a load test, a page and its fetches).
+pub const KEPT_FOR: Duration = Duration::from_secs(1);
+
+/// Sessions kept at most by one process.
+const KEPT_SESSIONS: u64 = 100_000;
 
 /// The session key that [`SqlSessionStore`] copies into the `user_id` column, so that
 /// deleting a user deletes their sessions. The app stores the signed-in user's id under it.
@@ -27,11 +48,24 @@ pub const USER_ID_KEY: &str = "user_id";
 #[derive(Debug, Clone)]
 pub struct SqlSessionStore {
     db: Db,
+    cache: Arc<SessionCache>,
 }
 
 impl SqlSessionStore {
+    /// A store on `db`, keeping recent sessions until a session write anywhere is heard of.
+    ///
+    /// # Panics
+    ///
+    /// On PostgreSQL, outside a tokio runtime (the change feed's listener is spawned).
     pub fn new(db: Db) -> SqlSessionStore {
-        SqlSessionStore { db }
+        let cache = Arc::new(SessionCache::new());
+        let heard: Weak<SessionCache> = Arc::downgrade(&cache);
+        db.on_change(move |change| {
+            if let Some(cache) = heard.upgrade() {
+                cache.hear(change);
+            }
+        });
+        SqlSessionStore { db, cache }
     }
 
     /// Inserts (`insert_only`: unless the ID exists) or updates `record`; whether a row was
@@ -40,35 +74,61 @@ impl SqlSessionStore {
         let data = serde_json::to_string(&record.data)
             .map_err(|error| session_store::Error::Encode(error.to_string()))?;
         let user_id = record.data.get(USER_ID_KEY).and_then(|id| id.as_i64());
-        let statement = if insert_only {
-            r#"
+        let row = SessionRow {
+            id_hash: id_hash(&record.id),
+            data,
+            expires_at: record.expiry_date.unix_timestamp(),
+            user_id,
+        };
+        let written = write_row(&self.db, &row, insert_only)
+            .await
+            .map_err(backend)?;
+        self.cache.wrote(record, written);
+        Ok(written)
+    }
+}
+
+/// A session as its row holds it.
+struct SessionRow {
+    id_hash: String,
+    data: String,
+    expires_at: i64,
+    user_id: Option<i64>,
+}
+
+/// Writes `row` and, when a row changed, records the change tag [`SESSIONS`] in the same
+/// transaction (on PostgreSQL every instance hears of it at commit).
+async fn write_row(db: &Db, row: &SessionRow, insert_only: bool) -> Result<bool, sqlx::Error> {
+    let statement = if insert_only {
+        r#"
             insert into sessions (id_hash, data, expires_at, user_id)
             values ($1, $2, $3, $4)
             on conflict (id_hash) do nothing
             "#
-        } else {
-            // An update, never an insert: a session that sign-out (or `braid user remove`)
-            // deleted while a request of it was in flight, on any instance, stays deleted.
-            r#"
+    } else {
+        // An update, never an insert: a session that sign-out (or `braid user remove`)
+        // deleted while a request of it was in flight, on any instance, stays deleted.
+        r#"
             update sessions
             set data = $2, expires_at = $3, user_id = $4
             where id_hash = $1
             "#
-        };
-        let id_hash = id_hash(&record.id);
-        let expires_at = record.expiry_date.unix_timestamp();
-        let written = on_write!(self.db, statement, |sql, pool| {
-            sqlx::query(sql)
-                .bind(&id_hash)
-                .bind(&data)
-                .bind(expires_at)
-                .bind(user_id)
-                .execute(pool)
-                .map_ok(|done| done.rows_affected())
-        })
-        .map_err(backend)?;
+    };
+    in_transaction!(db, |tx, _dialect| {
+        let written = sqlx::query(statement)
+            .bind(&row.id_hash)
+            .bind(&row.data)
+            .bind(row.expires_at)
+            .bind(row.user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if written == 1 {
+            changes::record(&mut *tx, &[SESSIONS]).await?;
+        }
+        tx.commit().await?;
         Ok(written == 1)
-    }
+    })
 }
 
 #[async_trait]
@@ -95,37 +155,151 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let (id_hash, now) = (id_hash(id), unix_now());
-        let row: Option<(String, i64)> = on_read!(self.db, LOAD, |sql, pool| {
-            sqlx::query_as(sql)
-                .bind(&id_hash)
-                .bind(now)
-                .fetch_optional(pool)
-        })
-        .map_err(backend)?;
-        let Some((data, expires_at)) = row else {
-            return Ok(None);
-        };
-        let data = serde_json::from_str(&data)
-            .map_err(|error| session_store::Error::Decode(error.to_string()))?;
-        let expiry_date = OffsetDateTime::from_unix_timestamp(expires_at)
-            .map_err(|error| session_store::Error::Decode(error.to_string()))?;
-        Ok(Some(Record {
-            id: *id,
-            data,
-            expiry_date,
-        }))
+        if let Some(record) = self.cache.get(id) {
+            return Ok(Some(record));
+        }
+        let generation = self.cache.generation();
+        let record = load_row(&self.db, id).await?;
+        if let Some(record) = &record {
+            self.cache.keep(record, generation);
+        }
+        Ok(record)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        let id_hash = id_hash(id);
-        on_write!(
-            self.db,
-            "delete from sessions where id_hash = $1",
-            |sql, pool| { sqlx::query(sql).bind(&id_hash).execute(pool).map_ok(drop) }
-        )
-        .map_err(backend)?;
+        delete_row(&self.db, &id_hash(id)).await.map_err(backend)?;
+        self.cache.deleted(id);
         Ok(())
+    }
+}
+
+/// Deletes the session whose ID hashes to `id_hash`, recording [`SESSIONS`].
+async fn delete_row(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
+    in_transaction!(db, |tx, _dialect| {
+        sqlx::query("delete from sessions where id_hash = $1")
+            .bind(id_hash)
+            .execute(&mut *tx)
+            .await?;
+        changes::record(&mut *tx, &[SESSIONS]).await?;
+        tx.commit().await
+    })
+}
+
+/// The live session `id` from the database.
+async fn load_row(db: &Db, id: &Id) -> session_store::Result<Option<Record>> {
+    let (id_hash, now) = (id_hash(id), unix_now());
+    let row: Option<(String, i64)> = on_read!(db, LOAD, |sql, pool| {
+        sqlx::query_as(sql)
+            .bind(&id_hash)
+            .bind(now)
+            .fetch_optional(pool)
+    })
+    .map_err(backend)?;
+    let Some((data, expires_at)) = row else {
+        return Ok(None);
+    };
+    let data = serde_json::from_str(&data)
+        .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+    let expiry_date = OffsetDateTime::from_unix_timestamp(expires_at)
+        .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+    Ok(Some(Record {
+        id: *id,
+        data,
+        expiry_date,
+    }))
+}
+
+/// Sessions this process read or wrote in the last [`KEPT_FOR`], coherent with the
+/// database: a write here replaces or drops its session at once, and a session write heard
+/// from anywhere (the tag [`SESSIONS`], or [`EVERYTHING`]) drops them all. While the
+/// change feed is down nothing is kept or served.
+///
+/// A read from the database may finish after a write it did not see: `generation`, raised
+/// by every write and drop, tells it so, and it keeps nothing (see [`SessionCache::keep`]).
+struct SessionCache {
+    records: moka::sync::Cache<Id, Record>,
+    generation: AtomicU64,
+    /// Whether other instances' writes are being heard (see `Change::FeedDown`).
+    live: AtomicBool,
+}
+
+impl std::fmt::Debug for SessionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCache")
+            .field("sessions", &self.records.entry_count())
+            .field("live", &self.live.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl SessionCache {
+    fn new() -> SessionCache {
+        SessionCache {
+            records: moka::sync::Cache::builder()
+                .max_capacity(KEPT_SESSIONS)
+                .time_to_live(KEPT_FOR)
+                .build(),
+            generation: AtomicU64::new(0),
+            live: AtomicBool::new(true),
+        }
+    }
+
+    /// A kept session `id` that has not expired.
+    fn get(&self, id: &Id) -> Option<Record> {
+        if !self.live.load(Ordering::SeqCst) {
+            return None;
+        }
+        let record = self.records.get(id)?;
+        (record.expiry_date > OffsetDateTime::now_utc()).then_some(record)
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Keeps `record`, read from the database when the generation was `read_at`, unless a
+    /// write or a drop came since. Checked again after the insert: a drop between the check
+    /// and the insert would otherwise miss the entry.
+    fn keep(&self, record: &Record, read_at: u64) {
+        if !self.live.load(Ordering::SeqCst) || self.generation() != read_at {
+            return;
+        }
+        self.records.insert(record.id, record.clone());
+        if self.generation() != read_at {
+            self.records.invalidate(&record.id);
+        }
+    }
+
+    /// After this process wrote `record` (`written`: its row exists).
+    fn wrote(&self, record: &Record, written: bool) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if written && self.live.load(Ordering::SeqCst) {
+            self.records.insert(record.id, record.clone());
+        } else {
+            self.records.invalidate(&record.id);
+        }
+    }
+
+    fn deleted(&self, id: &Id) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.records.invalidate(id);
+    }
+
+    fn drop_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.records.invalidate_all();
+    }
+
+    fn hear(&self, change: &Change) {
+        match change {
+            Change::Touched(tag) if &**tag == SESSIONS || &**tag == EVERYTHING => self.drop_all(),
+            Change::Touched(_) => {}
+            Change::FeedDown => {
+                self.live.store(false, Ordering::SeqCst);
+                self.drop_all();
+            }
+            Change::FeedUp => self.live.store(true, Ordering::SeqCst),
+        }
     }
 }
 
@@ -143,4 +317,68 @@ fn id_hash(id: &Id) -> String {
 
 fn backend(error: sqlx::Error) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(user: i64) -> Record {
+        let mut data = std::collections::HashMap::new();
+        data.insert(USER_ID_KEY.to_string(), serde_json::json!(user));
+        Record {
+            id: Id::default(),
+            data,
+            expiry_date: OffsetDateTime::now_utc() + time::Duration::hours(1),
+        }
+    }
+
+    #[test]
+    fn a_read_that_a_write_overtook_is_not_kept() {
+        let cache = SessionCache::new();
+        let old = record(1);
+        let read_at = cache.generation();
+        let mut new = old.clone();
+        new.data.insert("flash".into(), serde_json::json!("saved"));
+        cache.wrote(&new, true);
+        cache.keep(&old, read_at);
+        assert_eq!(cache.get(&old.id), Some(new), "the write's record stays");
+    }
+
+    #[test]
+    fn session_writes_anywhere_and_a_lost_feed_drop_everything() {
+        let cache = SessionCache::new();
+        let kept = record(1);
+        cache.keep(&kept, cache.generation());
+        assert_eq!(cache.get(&kept.id), Some(kept.clone()));
+        cache.hear(&Change::Touched(Arc::from(changes::INVOICES)));
+        assert!(
+            cache.get(&kept.id).is_some(),
+            "other tags leave sessions alone"
+        );
+        cache.hear(&Change::Touched(Arc::from(SESSIONS)));
+        assert_eq!(cache.get(&kept.id), None);
+
+        cache.hear(&Change::FeedDown);
+        cache.keep(&kept, cache.generation());
+        assert_eq!(
+            cache.get(&kept.id),
+            None,
+            "nothing kept while the feed is down"
+        );
+        cache.hear(&Change::FeedUp);
+        cache.keep(&kept, cache.generation());
+        assert!(cache.get(&kept.id).is_some());
+        cache.deleted(&kept.id);
+        assert_eq!(cache.get(&kept.id), None);
+    }
+
+    #[test]
+    fn an_expired_session_is_not_served() {
+        let cache = SessionCache::new();
+        let mut expired = record(1);
+        expired.expiry_date = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+        cache.keep(&expired, cache.generation());
+        assert_eq!(cache.get(&expired.id), None);
+    }
 }

@@ -1,8 +1,6 @@
 //! Creating users and recording failed sign-ins.
 
-use futures::TryFutureExt;
-
-use crate::db::{Db, Dialect, in_transaction, on_write};
+use crate::db::{Db, Dialect, changes, in_transaction, on_write};
 
 use super::unix_now;
 
@@ -158,18 +156,20 @@ pub async fn forgive_sign_in_attempt(
     })
 }
 
-/// Deletes the user with this email (any case); their sessions go with them. Returns
-/// whether there was one.
+/// Deletes the user with this email (any case); their sessions go with them (every
+/// instance on PostgreSQL hears of it, through the change tag `sessions`). Returns whether
+/// there was one.
 pub async fn delete_user(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
-    let deleted = on_write!(
-        db,
-        "delete from users where lower(email) = lower($1)",
-        |sql, pool| {
-            sqlx::query(sql)
-                .bind(email.trim())
-                .execute(pool)
-                .map_ok(|done| done.rows_affected())
-        }
-    )?;
+    let deleted = in_transaction!(db, |tx, _dialect| {
+        let deleted = sqlx::query("delete from users where lower(email) = lower($1)")
+            .bind(email.trim())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        changes::record(&mut *tx, &[changes::SESSIONS]).await?;
+        tx.commit().await?;
+        deleted
+    });
+    db.announce(&[changes::SESSIONS]);
     Ok(deleted > 0)
 }
