@@ -135,6 +135,29 @@ pub fn wants_one_document(user_agent: Option<&str>) -> bool {
     let Some(agent) = user_agent.map(str::trim).filter(|agent| !agent.is_empty()) else {
         return false;
     };
+    if agent.len() > REMEMBERED_AGENT_BYTES {
+        return decide(agent);
+    }
+    if let Some(decided) = DECIDED.get(agent) {
+        return decided;
+    }
+    let decided = decide(agent);
+    DECIDED.insert(agent.into(), decided);
+    decided
+}
+
+/// User agents longer than this are decided every time, never remembered: real ones are
+/// a few hundred bytes, and [`DECIDED`] stays under a megabyte whatever clients send.
+const REMEMBERED_AGENT_BYTES: usize = 512;
+
+/// [`wants_one_document`]'s answers for the user agents seen last. Matching the crawler
+/// list costs about 12,000 instructions, a lookup here a few hundred, and a site's
+/// requests come from few distinct agents.
+static DECIDED: LazyLock<moka::sync::Cache<Box<str>, bool>> =
+    LazyLock::new(|| moka::sync::Cache::new(1_024));
+
+/// [`wants_one_document`] for a trimmed, non-empty agent.
+fn decide(agent: &str) -> bool {
     if is_crawler(agent) {
         return true;
     }
@@ -165,6 +188,21 @@ mod tests {
         );
         assert_eq!(Mode::select(Some("off"), None), Ok(Mode::Blocking));
         assert_eq!(Mode::select(None, None), Ok(Mode::OutOfOrder));
+    }
+
+    #[test]
+    fn remembered_answers_are_the_answers() {
+        let google = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        for _ in 0..3 {
+            assert!(wants_one_document(Some(google)));
+            assert!(!wants_one_document(Some(firefox)));
+        }
+        let long_bot = format!("{google} {}", "x".repeat(REMEMBERED_AGENT_BYTES));
+        let long_browser = format!("{firefox} {}", "x".repeat(REMEMBERED_AGENT_BYTES));
+        assert!(wants_one_document(Some(&long_bot)));
+        assert!(!wants_one_document(Some(&long_browser)));
+        assert_eq!(DECIDED.get(long_bot.as_str()), None, "too long to remember");
     }
 
     #[test]
