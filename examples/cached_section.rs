@@ -58,7 +58,7 @@ struct Params {
 
 async fn page(State(app): State<AppState>, Query(params): Query<Params>, page: Page) -> Response {
     let currency = params.currency.unwrap_or_else(|| "EUR".into());
-    let rate = page.cached_section(&app.rates, currency, html! { p { "Loading the rate…" } });
+    let rate = page.cached_section(&app.rates, currency, || html! { p { "Loading the rate…" } });
     page.render(Shell {
         head: html! { title { "A cached section" } },
         body: html! { h1 { "Exchange rate" } (rate) },

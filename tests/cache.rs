@@ -57,7 +57,7 @@ async fn render(engine: &Engine, section: &CachedSection<u32>, key: u32) -> Stri
 
 /// [`render`] on a page made by the caller.
 async fn render_on<K: CacheKey>(page: Page, section: &CachedSection<K>, key: K) -> String {
-    let slot = page.cached_section(section, key, html! { p { "loading" } });
+    let slot = page.cached_section(section, key, || html! { p { "loading" } });
     let response = page.render(Shell {
         head: html! {},
         body: html! { main { (slot) } },
@@ -103,6 +103,31 @@ async fn a_fresh_entry_is_served_without_running_the_producer_until_it_expires()
         render(&engine, &numbers, 1).await.contains("key 1 run 3"),
         "past freshness and the stale window, the next request waits for a new run"
     );
+}
+
+/// A miss renders its fallback (the section waits behind it); a hit renders none.
+#[tokio::test(start_paused = true)]
+async fn only_a_section_that_waits_renders_its_fallback() {
+    let (engine, runs) = (Engine::default(), Runs::default());
+    let numbers = define(&engine, &runs);
+    let fallbacks = Runs::default();
+    for expected in [1, 1] {
+        let page = Page::new(&engine, Mode::Blocking);
+        let counter = fallbacks.clone();
+        let slot = page.cached_section(&numbers, 7, move || {
+            counter.0.fetch_add(1, Ordering::SeqCst);
+            html! { p { "loading" } }
+        });
+        let response = page.render(Shell {
+            head: html! {},
+            body: html! { main { (slot) } },
+        });
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        assert!(String::from_utf8_lossy(&body).contains("key 7 run 1"));
+        assert_eq!(fallbacks.count(), expected, "rendered for the miss only");
+    }
 }
 
 #[tokio::test(start_paused = true)]

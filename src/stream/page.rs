@@ -159,7 +159,7 @@ impl Page {
         &self,
         section: &CachedSection<K>,
         key: K,
-        fallback: Markup,
+        fallback: impl FnOnce() -> Markup,
     ) -> Slot {
         self.scope.cached_section(section, key, fallback)
     }
@@ -227,8 +227,9 @@ impl Scope {
 
     /// Registers a cached section for `key`: a current entry is in the page at once (a
     /// stale one also starts its background refresh); otherwise the section waits, behind
-    /// `fallback`, for the production it started or joined. The section is named after
-    /// the definition.
+    /// the markup `fallback` makes, for the production it started or joined. `fallback` is
+    /// called only then: a hit renders no skeleton. The section is named after the
+    /// definition.
     ///
     /// HTML that contains this page's CSP nonce is refused (the section shows its error
     /// view): a nonce is per request, and cached HTML is shared.
@@ -236,7 +237,7 @@ impl Scope {
         &self,
         section: &CachedSection<K>,
         key: K,
-        fallback: Markup,
+        fallback: impl FnOnce() -> Markup,
     ) -> Slot {
         let (found, lookup) = section.lookup(key);
         // The cache checked the HTML (`fragment::check`) when it was produced. A hit needs
@@ -245,14 +246,14 @@ impl Scope {
         let slot = match found {
             Found::Ready(html) => {
                 let outcome = Outcome::Ready(html.to_string());
-                self.register(fallback, Some(lookup), std::future::ready(outcome))
+                self.register(Markup::default(), Some(lookup), std::future::ready(outcome))
             }
             Found::Wait(wait) => {
                 let (nonce, live) = (
                     self.shared.nonce.clone(),
                     self.shared.engine.live_producer(),
                 );
-                self.register(fallback, Some(lookup), async move {
+                self.register(fallback(), Some(lookup), async move {
                     let _live = live;
                     match wait.html().await {
                         Ok(html) => shareable(&html, &nonce),

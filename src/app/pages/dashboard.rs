@@ -130,11 +130,13 @@ async fn dashboard(
     page: Page,
 ) -> Response {
     let sections = &app.dashboard;
-    let fallback = html! { @for card in Card::ALL { (skeleton::card(card.label())) } };
-    let cards = page.cached_section(&sections.cards, (), fallback);
-    let revenue = page.cached_section(&sections.revenue, (), skeleton::chart());
-    let fallback = skeleton::invoice_list("Latest invoices", LATEST_ROWS as usize);
-    let latest = page.cached_section(&sections.latest, (), fallback);
+    let cards = page.cached_section(&sections.cards, (), || {
+        html! { @for card in Card::ALL { (skeleton::card(card.label())) } }
+    });
+    let revenue = page.cached_section(&sections.revenue, (), skeleton::chart);
+    let latest = page.cached_section(&sections.latest, (), || {
+        skeleton::invoice_list("Latest invoices", LATEST_ROWS as usize)
+    });
     let account = layout::account(Some(&user), "/dashboard");
     let pieces: [&dyn Render; 4] = [&account, &cards, &revenue, &latest];
     page.render_static(&sections.shell, &pieces)
