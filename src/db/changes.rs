@@ -30,7 +30,8 @@ pub const INVOICES: &str = "invoices";
 pub const REVENUE: &str = "revenue";
 /// Per-customer totals and the customer list.
 pub const CUSTOMERS: &str = "customers";
-/// Signed-in sessions: a sign-in, a sign-out, a message left for the next page.
+/// Signed-in sessions, announced in this process only: a user removed (their sessions go
+/// with them), for the sessions this process keeps (`db::sessions`).
 pub const SESSIONS: &str = "sessions";
 /// Everything: a reseed, or a change whose tags are unknown.
 pub const EVERYTHING: &str = "*";

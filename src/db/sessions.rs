@@ -8,11 +8,12 @@
 //! The table keeps a SHA-256 of each session ID, never the ID itself: reading the table
 //! (a backup, a dump) yields no cookie that signs anyone in.
 //!
-//! Each process also keeps the sessions it read or wrote in the last
-//! [`KEPT_FOR`] ([`SessionCache`]): a private page would otherwise read its session from
-//! the database on every request, the largest cost of a page whose sections are cached.
-//! Every session write also records the change tag [`SESSIONS`], which every instance hears
-//! through `db::changes` and answers by dropping what it keeps.
+//! On SQLite, where one process serves the database, that process also keeps the sessions
+//! it read or wrote in the last [`KEPT_FOR`] ([`SessionCache`]): a private page would
+//! otherwise read its session from the database on every request, the largest cost of a
+//! page whose sections are cached. On PostgreSQL every request reads its session: a
+//! redirect after a form may land on another instance before any notification of the
+//! form's session write could, and must find the message and the sign-out there.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -26,15 +27,15 @@ use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store;
 
-use super::changes::{self, Change, EVERYTHING, SESSIONS};
+use super::changes::{Change, EVERYTHING, SESSIONS};
 use super::writes::unix_now;
-use super::{Db, in_transaction, on_read, on_write};
+use super::{Backend, Db, on_read, on_write};
 
-/// How long a process keeps a session it read, at most. Another instance's writes reach it
-/// sooner through the change feed; this bounds what nothing announces: a session deleted by
-/// another process on SQLite (`braid user remove`), which has no feed. Short, since a
-/// session read once a second or less often costs little: what it saves is the read of
-/// a session that sends many requests a second (a load test, a page and its fetches).
+/// How long a process keeps a session it read, at most (SQLite only). Its own writes reach
+/// what it keeps at once; this bounds what it cannot hear of: a session deleted by another
+/// process on the same file (`braid user remove`). Short, since a session read once a
+/// second or less often costs little: what it saves is the read of a session that sends
+/// many requests a second (a load test, a page and its fetches).
 pub const KEPT_FOR: Duration = Duration::from_secs(1);
 
 /// Sessions kept at most by one process.
@@ -48,22 +49,23 @@ pub const USER_ID_KEY: &str = "user_id";
 #[derive(Debug, Clone)]
 pub struct SqlSessionStore {
     db: Db,
-    cache: Arc<SessionCache>,
+    /// On SQLite only; see the module's documentation.
+    cache: Option<Arc<SessionCache>>,
 }
 
 impl SqlSessionStore {
-    /// A store on `db`, keeping recent sessions until a session write anywhere is heard of.
-    ///
-    /// # Panics
-    ///
-    /// On PostgreSQL, outside a tokio runtime (the change feed's listener is spawned).
+    /// A store on `db`; on SQLite it keeps recent sessions ([`SessionCache`]), and drops
+    /// them all when this process announces [`SESSIONS`] or a reseed.
     pub fn new(db: Db) -> SqlSessionStore {
-        let cache = Arc::new(SessionCache::new());
-        let heard: Weak<SessionCache> = Arc::downgrade(&cache);
-        db.on_change(move |change| {
-            if let Some(cache) = heard.upgrade() {
-                cache.hear(change);
-            }
+        let cache = matches!(db.backend(), Backend::Sqlite(_)).then(|| {
+            let cache = Arc::new(SessionCache::new());
+            let heard: Weak<SessionCache> = Arc::downgrade(&cache);
+            db.on_change(move |change| {
+                if let Some(cache) = heard.upgrade() {
+                    cache.hear(change);
+                }
+            });
+            cache
         });
         SqlSessionStore { db, cache }
     }
@@ -80,11 +82,16 @@ impl SqlSessionStore {
             expires_at: record.expiry_date.unix_timestamp(),
             user_id,
         };
-        let written = write_row(&self.db, &row, insert_only)
-            .await
-            .map_err(backend)?;
-        self.cache.wrote(record, written);
-        Ok(written)
+        let before = self.cache.as_ref().map(|cache| cache.generation());
+        let written = write_row(&self.db, &row, insert_only).await;
+        if let (Some(cache), Some(before)) = (&self.cache, before) {
+            match written {
+                Ok(written) => cache.wrote(record, written, before),
+                // It may have been applied before the error: keep nothing.
+                Err(_) => cache.deleted(&record.id),
+            }
+        }
+        written.map_err(backend)
     }
 }
 
@@ -96,39 +103,33 @@ struct SessionRow {
     user_id: Option<i64>,
 }
 
-/// Writes `row` and, when a row changed, records the change tag [`SESSIONS`] in the same
-/// transaction (on PostgreSQL every instance hears of it at commit).
+/// Writes `row`; whether a row was written.
 async fn write_row(db: &Db, row: &SessionRow, insert_only: bool) -> Result<bool, sqlx::Error> {
     let statement = if insert_only {
         r#"
-            insert into sessions (id_hash, data, expires_at, user_id)
-            values ($1, $2, $3, $4)
-            on conflict (id_hash) do nothing
-            "#
+        insert into sessions (id_hash, data, expires_at, user_id)
+        values ($1, $2, $3, $4)
+        on conflict (id_hash) do nothing
+        "#
     } else {
         // An update, never an insert: a session that sign-out (or `braid user remove`)
         // deleted while a request of it was in flight, on any instance, stays deleted.
         r#"
-            update sessions
-            set data = $2, expires_at = $3, user_id = $4
-            where id_hash = $1
-            "#
+        update sessions
+        set data = $2, expires_at = $3, user_id = $4
+        where id_hash = $1
+        "#
     };
-    in_transaction!(db, |tx, _dialect| {
-        let written = sqlx::query(statement)
+    let written = on_write!(db, statement, |sql, pool| {
+        sqlx::query(sql)
             .bind(&row.id_hash)
             .bind(&row.data)
             .bind(row.expires_at)
             .bind(row.user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if written == 1 {
-            changes::record(&mut *tx, &[SESSIONS]).await?;
-        }
-        tx.commit().await?;
-        Ok(written == 1)
-    })
+            .execute(pool)
+            .map_ok(|done| done.rows_affected())
+    })?;
+    Ok(written == 1)
 }
 
 #[async_trait]
@@ -155,34 +156,36 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        if let Some(record) = self.cache.get(id) {
+        let Some(cache) = &self.cache else {
+            return load_row(&self.db, id).await;
+        };
+        if let Some(record) = cache.get(id) {
             return Ok(Some(record));
         }
-        let generation = self.cache.generation();
+        let generation = cache.generation();
         let record = load_row(&self.db, id).await?;
         if let Some(record) = &record {
-            self.cache.keep(record, generation);
+            cache.keep(record, generation);
         }
         Ok(record)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        delete_row(&self.db, &id_hash(id)).await.map_err(backend)?;
-        self.cache.deleted(id);
-        Ok(())
+        let deleted = delete_row(&self.db, &id_hash(id)).await;
+        if let Some(cache) = &self.cache {
+            cache.deleted(id);
+        }
+        deleted.map_err(backend)
     }
 }
 
-/// Deletes the session whose ID hashes to `id_hash`, recording [`SESSIONS`].
+/// Deletes the session whose ID hashes to `id_hash`.
 async fn delete_row(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
-    in_transaction!(db, |tx, _dialect| {
-        sqlx::query("delete from sessions where id_hash = $1")
-            .bind(id_hash)
-            .execute(&mut *tx)
-            .await?;
-        changes::record(&mut *tx, &[SESSIONS]).await?;
-        tx.commit().await
-    })
+    on_write!(
+        db,
+        "delete from sessions where id_hash = $1",
+        |sql, pool| { sqlx::query(sql).bind(id_hash).execute(pool).map_ok(drop) }
+    )
 }
 
 /// The live session `id` from the database.
@@ -209,13 +212,13 @@ async fn load_row(db: &Db, id: &Id) -> session_store::Result<Option<Record>> {
     }))
 }
 
-/// Sessions this process read or wrote in the last [`KEPT_FOR`], coherent with the
-/// database: a write here replaces or drops its session at once, and a session write heard
-/// from anywhere (the tag [`SESSIONS`], or [`EVERYTHING`]) drops them all. While the
-/// change feed is down nothing is kept or served.
+/// Sessions this process read or wrote in the last [`KEPT_FOR`], coherent with what it
+/// writes: a write here replaces or drops its session at once, and an announcement of
+/// [`SESSIONS`] or [`EVERYTHING`] (a user removed, a reseed) drops them all.
 ///
-/// A read from the database may finish after a write it did not see: `generation`, raised
-/// by every write and drop, tells it so, and it keeps nothing (see [`SessionCache::keep`]).
+/// A read from the database, or a write, may finish after another write: `generation`,
+/// raised by every write and drop, tells it so, and it keeps nothing (see
+/// [`SessionCache::keep`] and [`SessionCache::wrote`]).
 struct SessionCache {
     records: moka::sync::Cache<Id, Record>,
     generation: AtomicU64,
@@ -270,10 +273,12 @@ impl SessionCache {
         }
     }
 
-    /// After this process wrote `record` (`written`: its row exists).
-    fn wrote(&self, record: &Record, written: bool) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        if written && self.live.load(Ordering::SeqCst) {
+    /// After this process wrote `record` (`written`: its row exists), a write that began
+    /// when the generation was `before`. Kept only if no other write or drop came since:
+    /// two saves of one session may commit in one order and arrive here in the other.
+    fn wrote(&self, record: &Record, written: bool, before: u64) {
+        let unchanged = self.generation.fetch_add(1, Ordering::SeqCst) == before;
+        if written && unchanged && self.live.load(Ordering::SeqCst) {
             self.records.insert(record.id, record.clone());
         } else {
             self.records.invalidate(&record.id);
@@ -340,9 +345,28 @@ mod tests {
         let read_at = cache.generation();
         let mut new = old.clone();
         new.data.insert("flash".into(), serde_json::json!("saved"));
-        cache.wrote(&new, true);
+        cache.wrote(&new, true, cache.generation());
         cache.keep(&old, read_at);
         assert_eq!(cache.get(&old.id), Some(new), "the write's record stays");
+    }
+
+    #[test]
+    fn of_two_writes_that_arrive_out_of_order_neither_is_kept() {
+        let cache = SessionCache::new();
+        let (first, mut second) = (record(1), record(1));
+        second.id = first.id;
+        second
+            .data
+            .insert("flash".into(), serde_json::json!("second"));
+        let (first_began, second_began) = (cache.generation(), cache.generation());
+        // The second commits last but reports first.
+        cache.wrote(&second, true, second_began);
+        cache.wrote(&first, true, first_began);
+        assert_eq!(
+            cache.get(&first.id),
+            None,
+            "the database decides on the next read"
+        );
     }
 
     #[test]
@@ -351,7 +375,7 @@ mod tests {
         let kept = record(1);
         cache.keep(&kept, cache.generation());
         assert_eq!(cache.get(&kept.id), Some(kept.clone()));
-        cache.hear(&Change::Touched(Arc::from(changes::INVOICES)));
+        cache.hear(&Change::Touched(Arc::from(crate::db::changes::INVOICES)));
         assert!(
             cache.get(&kept.id).is_some(),
             "other tags leave sessions alone"

@@ -228,7 +228,8 @@ impl Scope {
     /// Registers a cached section for `key`: a current entry is in the page at once (a
     /// stale one also starts its background refresh); otherwise the section waits, behind
     /// the markup `fallback` makes, for the production it started or joined. `fallback` is
-    /// called only then: a hit renders no skeleton. The section is named after the
+    /// called only then: a hit renders no skeleton (so a fallback that would break the
+    /// markup is reported only when one is used). The section is named after the
     /// definition.
     ///
     /// HTML that contains this page's CSP nonce is refused (the section shows its error

@@ -1,5 +1,7 @@
 //! Creating users and recording failed sign-ins.
 
+use futures::TryFutureExt;
+
 use crate::db::{Db, Dialect, changes, in_transaction, on_write};
 
 use super::unix_now;
@@ -156,20 +158,19 @@ pub async fn forgive_sign_in_attempt(
     })
 }
 
-/// Deletes the user with this email (any case); their sessions go with them (every
-/// instance on PostgreSQL hears of it, through the change tag `sessions`). Returns whether
-/// there was one.
+/// Deletes the user with this email (any case); their sessions go with them (and this
+/// process drops the sessions it keeps). Returns whether there was one.
 pub async fn delete_user(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
-    let deleted = in_transaction!(db, |tx, _dialect| {
-        let deleted = sqlx::query("delete from users where lower(email) = lower($1)")
-            .bind(email.trim())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        changes::record(&mut *tx, &[changes::SESSIONS]).await?;
-        tx.commit().await?;
-        deleted
-    });
+    let deleted = on_write!(
+        db,
+        "delete from users where lower(email) = lower($1)",
+        |sql, pool| {
+            sqlx::query(sql)
+                .bind(email.trim())
+                .execute(pool)
+                .map_ok(|done| done.rows_affected())
+        }
+    )?;
     db.announce(&[changes::SESSIONS]);
     Ok(deleted > 0)
 }
