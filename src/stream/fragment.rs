@@ -34,6 +34,7 @@ pub(crate) fn check(html: &str) -> Result<(), Unbalanced> {
 /// `template` (braid's framing) or `select` (which captures what follows it): a fragment
 /// with one is tokenized in full. By length
 /// first: this runs for every tag of every section.
+#[inline]
 fn is_special(name: &[u8]) -> bool {
     let is = |known: &[u8]| name.eq_ignore_ascii_case(known);
     match name.len() {
@@ -51,15 +52,11 @@ fn is_special(name: &[u8]) -> bool {
 /// their quoted attribute values. Conservative: anything it does not model (comments,
 /// doctypes, `<?`, `</` not followed by a letter, a quote that does not follow `=`, an
 /// [`is_special`] element, a fragment ending inside a tag) answers `false`, and the
-/// tokenizer decides. One pass, a few instructions a byte (a plain loop: sections are many
-/// short runs of text between tags, where `memchr`'s set-up costs more than it saves).
+/// tokenizer decides. One pass: text is skipped eight bytes at a time ([`next_lt`]).
 fn plain(html: &[u8]) -> bool {
     let mut at = 0;
-    while at < html.len() {
-        if html[at] != b'<' {
-            at += 1;
-            continue;
-        }
+    while let Some(lt) = next_lt(html, at) {
+        at = lt;
         let (is_end, name_start) = match &html[at + 1..] {
             [b'/', c, ..] if c.is_ascii_alphabetic() => (true, at + 2),
             [c, ..] if c.is_ascii_alphabetic() => (false, at + 1),
@@ -90,6 +87,31 @@ fn plain(html: &[u8]) -> bool {
         at = end + 1;
     }
     true
+}
+
+/// Where the next `<` at or after `at` is, eight bytes at a time: the bytes XOR `<` have a
+/// zero byte where a `<` is (the "has a zero byte" test of Hacker's Delight § 6-1, whose
+/// lowest flagged byte is always a true one). About one instruction a byte on text,
+/// against five for a byte loop, and none of `memchr`'s set-up, which costs more than it
+/// saves on the short runs of text between a section's tags.
+fn next_lt(html: &[u8], mut at: usize) -> Option<usize> {
+    const LT: u64 = u64::from_le_bytes([b'<'; 8]);
+    const LOW: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    while let Some(chunk) = html.get(at..at + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let xored = u64::from_le_bytes(word) ^ LT;
+        let found = xored.wrapping_sub(LOW) & !xored & HIGH;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    html.get(at..)?
+        .iter()
+        .position(|&byte| byte == b'<')
+        .map(|offset| at + offset)
 }
 
 /// Whether the raw-text or RCDATA element `name`, whose start tag ends before `from`, holds
@@ -268,7 +290,29 @@ fn eof_reason(error: Error) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::{check, next_lt};
+
+    #[test]
+    fn next_lt_finds_every_lt_at_every_alignment() {
+        for length in 0..40 {
+            for lt in 0..length {
+                for from in 0..=length {
+                    let mut html = vec![b'x'; length];
+                    html[lt] = b'<';
+                    // Bytes one bit away from `<`, around it.
+                    if lt + 1 < length {
+                        html[lt + 1] = b'=';
+                    }
+                    if lt > 0 {
+                        html[lt - 1] = b'<' | 0x80;
+                    }
+                    let expected = (from <= lt).then_some(lt);
+                    assert_eq!(next_lt(&html, from), expected, "{length} {lt} {from}");
+                }
+            }
+            assert_eq!(next_lt(&vec![b'y'; length], 0), None);
+        }
+    }
 
     use super::plain;
 
