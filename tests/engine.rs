@@ -100,6 +100,49 @@ async fn http2_streams_too() {
     assert_eq!(final_body(&rec.body()).matches("done-").count(), 2);
 }
 
+/// A thousand streams over eight HTTP/2 connections (125 each, multiplexed): every page
+/// completes, and each streams its sections at their own times, not bunched at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_http2_streams_over_eight_connections_each_on_time() {
+    let server = start_server(delayed_sections(&[100, 300]), Engine::default()).await;
+    let url = server.url("/");
+    let mut connections = Vec::new();
+    for _ in 0..8 {
+        let h2 = reqwest::Client::builder()
+            .no_proxy()
+            .http2_prior_knowledge()
+            .build()
+            .expect("h2 client");
+        // The connection first, so that the 125 requests share it.
+        assert_eq!(crate::util::record_on(&h2, &url, &[]).await.status, 200);
+        connections.push(h2);
+    }
+    let started = std::time::Instant::now();
+    let url = url.as_str();
+    let streams = connections.iter().flat_map(|h2| {
+        (0..125).map(move |_| async move { crate::util::record_on(h2, url, &[]).await })
+    });
+    let recordings = futures::future::join_all(streams).await;
+    let wall = started.elapsed();
+    let mut gaps = Vec::new();
+    for rec in &recordings {
+        assert_eq!(rec.status, 200);
+        assert_eq!(final_body(&rec.body()).matches("done-").count(), 2);
+        let (first, second) = (rec.arrival("done-0"), rec.arrival("done-1"));
+        assert!(rec.arrival("Shell heading") < first && first < second);
+        gaps.push(second - first);
+    }
+    gaps.sort();
+    // The sections are 200 ms apart by design; bunched at the end they would be 0 apart.
+    assert!(
+        gaps[gaps.len() / 2] >= ms(100),
+        "median gap between a stream's sections {:?}",
+        gaps[gaps.len() / 2]
+    );
+    // Concurrent: a thousand 300 ms pages in a few times one, not 125 after each other.
+    assert!(wall < ms(300) * 10, "1,000 streams took {wall:?}");
+}
+
 /// All producers run concurrently: 200+300+200 ms of work completes in about the slowest
 /// (300 ms), far below the sum (700 ms).
 #[tokio::test]
