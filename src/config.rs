@@ -121,6 +121,12 @@ pub struct ServeConfig {
     #[arg(long, env = "BRAID_MAX_STREAMS", default_value_t = ServerOptions::default().max_streams)]
     pub max_streams: usize,
 
+    /// Memory that responses in flight may hold, in MiB; a request whose response would not
+    /// fit gets `503` + `Retry-After`. Each response is counted until its body ends: 16 KiB,
+    /// 448 KiB if the client accepts gzip, 768 KiB if it accepts brotli (a browser).
+    #[arg(long, env = "BRAID_STREAM_MEMORY_MIB", default_value_t = ServerOptions::default().stream_memory / (1024 * 1024))]
+    pub stream_memory_mib: u64,
+
     /// Log format; `RUST_LOG` sets the level (default `info`).
     #[arg(long, env = "BRAID_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -164,6 +170,7 @@ mod tests {
         );
         assert_eq!(Duration::from(config.write_timeout), server.write_timeout);
         assert_eq!(config.max_streams, server.max_streams);
+        assert_eq!(config.stream_memory_mib * 1024 * 1024, server.stream_memory);
         assert_eq!(
             (config.seed_customers, config.seed_invoices),
             (seed.customers, seed.invoices)

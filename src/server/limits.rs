@@ -1,11 +1,13 @@
 //! Limits that keep the server up under load and hostile clients: shedding streams beyond a
-//! ceiling with a fast 503, and refusing over-long URLs with a 414.
+//! ceiling, or beyond the memory budget of responses in flight, with a fast 503, and
+//! refusing over-long URLs with a 414.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 
+use super::budget::{self, MemoryBudget, Reserved};
 use crate::stream::Engine;
 
 /// What the limit middleware checks.
@@ -14,13 +16,16 @@ pub struct Limits {
     pub engine: Engine,
     /// Streams in flight beyond which new requests are refused.
     pub max_streams: usize,
+    /// What responses in flight may hold, priced by [`budget::response_cost`].
+    pub memory: MemoryBudget,
     /// Longest accepted request target (path and query), in bytes.
     pub max_uri_bytes: usize,
 }
 
 /// Middleware: 414 for an over-long URL; 503 with `Retry-After` when the server already
-/// streams `max_streams` responses, so overload answers in microseconds instead of queueing
-/// without bound. Only page work is shed: monitoring (`/metrics`, `/healthz`) and static
+/// streams `max_streams` responses or the response would not fit in the memory budget (it
+/// holds its share until its body ends), so overload answers in microseconds instead of
+/// queueing without bound. Only page work is shed: monitoring (`/metrics`, `/healthz`) and static
 /// files (`/assets/…`, `/favicon.ico`) stay answerable, so an overloaded server is seen as
 /// one, and the pages it does serve keep their stylesheet.
 pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next) -> Response {
@@ -35,17 +40,32 @@ pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next)
         )
             .into_response();
     }
-    let exempt = never_shed(request.uri().path());
-    if !exempt && limits.engine.streams_in_flight() >= limits.max_streams {
-        metrics::counter!("braid_shed_requests_total").increment(1);
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1")],
-            "The server is at capacity; try again in a second.",
-        )
-            .into_response();
+    if never_shed(request.uri().path()) {
+        return next.run(request).await;
     }
-    next.run(request).await
+    if limits.engine.streams_in_flight() >= limits.max_streams {
+        return at_capacity();
+    }
+    let Some(reservation) = limits
+        .memory
+        .reserve(budget::response_cost(request.headers()))
+    else {
+        return at_capacity();
+    };
+    next.run(request)
+        .await
+        .map(|body| Reserved::wrap(body, reservation))
+}
+
+/// `503` with `Retry-After: 1`, counted in `braid_shed_requests_total`.
+fn at_capacity() -> Response {
+    metrics::counter!("braid_shed_requests_total").increment(1);
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "1")],
+        "The server is at capacity; try again in a second.",
+    )
+        .into_response()
 }
 
 /// Paths that cost no stream and little work: answered even beyond `max_streams`.

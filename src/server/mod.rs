@@ -22,10 +22,12 @@ use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+mod budget;
 mod limits;
 pub mod metrics;
 mod read_eof;
 
+pub use budget::{BROTLI_RESPONSE_BYTES, GZIP_RESPONSE_BYTES, MemoryBudget, PLAIN_RESPONSE_BYTES};
 pub use limits::Limits;
 
 use crate::app::{AppSettings, AppState};
@@ -48,6 +50,9 @@ pub struct ServerOptions {
     pub write_timeout: Duration,
     /// Streams in flight beyond which new requests get a fast 503.
     pub max_streams: usize,
+    /// What responses in flight may hold, in bytes; a request whose response would not fit
+    /// (priced by the compression it accepts, see `budget`) gets a fast 503.
+    pub stream_memory: u64,
     /// Longest request target; longer gets 414.
     pub max_uri_bytes: usize,
     /// Largest request head (request line and headers); larger gets 431.
@@ -60,9 +65,10 @@ impl Default for ServerOptions {
             drain_deadline: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
-            // About 10 KB of memory per pending stream: 10,000 is 100 MB, well within a
-            // small machine, and far more than one core can feed with fresh sections.
-            max_streams: 10_000,
+            // The budget's worth of uncompressed streams (65,536 in 1 GiB); compressed ones
+            // run out of budget first.
+            max_streams: (budget::DEFAULT_BUDGET_BYTES / budget::PLAIN_RESPONSE_BYTES) as usize,
+            stream_memory: budget::DEFAULT_BUDGET_BYTES,
             // A 10 KB search still renders (clamped); only absurd URLs are refused.
             max_uri_bytes: 16 * 1024,
             // hyper's own minimum is 8 KiB; 64 KiB fits any real browser's cookies.
@@ -104,6 +110,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         header_read_timeout: config.header_read_timeout.into(),
         write_timeout: config.write_timeout.into(),
         max_streams: config.max_streams,
+        stream_memory: config.stream_memory_mib.saturating_mul(1024 * 1024),
         ..ServerOptions::default()
     };
     run(
@@ -156,6 +163,7 @@ pub async fn run(
     let limits = Limits {
         engine: engine.clone(),
         max_streams: options.max_streams,
+        memory: MemoryBudget::new(options.stream_memory),
         max_uri_bytes: options.max_uri_bytes,
     };
     let service = with_middleware(router, limits);

@@ -1,11 +1,11 @@
-//! Shedding load beyond `max_streams`.
+//! Shedding load beyond `max_streams`, and beyond the memory budget of responses in flight.
 
 use std::time::Duration;
 
-use braid::server::ServerOptions;
+use braid::server::{BROTLI_RESPONSE_BYTES, PLAIN_RESPONSE_BYTES, ServerOptions};
 use braid::stream::Engine;
 
-use crate::util::{eventually, final_body, record, start_server_with};
+use crate::util::{eventually, final_body, record, record_with, start_server_with};
 
 /// Overload: with `max_streams` = 5 and five 2 s streams open, a sixth request gets a 503
 /// with `Retry-After` in a small fraction of those 2 s, while `/metrics` and `/healthz` still
@@ -63,4 +63,54 @@ async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
     }
     assert!(eventually(Duration::from_secs(2), || engine.streams_in_flight() == 0).await);
     super::assert_serves(&server.url("/small")).await;
+}
+
+/// The memory budget prices a response by the compression it asks for: with room for two
+/// browser streams (brotli) and a few plain ones, a third browser stream gets a fast 503
+/// while a client that asks for no compression is still served; when the two end, the
+/// budget is whole again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_streams_count_what_they_hold_against_the_budget() {
+    const SECTION_MS: u64 = 2000;
+    let browser = [("accept-encoding", "gzip, deflate, br, zstd")];
+    let engine = Engine::default();
+    let options = ServerOptions {
+        stream_memory: 2 * BROTLI_RESPONSE_BYTES + 4 * PLAIN_RESPONSE_BYTES,
+        ..ServerOptions::default()
+    };
+    let server = start_server_with(
+        super::pages_on(&engine, &[SECTION_MS]),
+        engine.clone(),
+        options,
+    )
+    .await;
+    let url = server.url("/");
+    let held: Vec<_> = (0..2)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { record_with(&url, &browser).await })
+        })
+        .collect();
+    assert!(
+        eventually(Duration::from_secs(5), || engine.streams_in_flight() == 2).await,
+        "two browser streams in flight"
+    );
+    let refused = record_with(&server.url("/small"), &browser).await;
+    assert_eq!(refused.status, 503, "{}", refused.body());
+    assert_eq!(refused.header("retry-after"), "1");
+    assert!(
+        refused.total < Duration::from_millis(SECTION_MS) / 4,
+        "the 503 is fast: {:?}",
+        refused.total
+    );
+    let plain = record(&server.url("/small")).await;
+    assert_eq!(plain.status, 200, "an uncompressed response still fits");
+    for held in held {
+        let rec = held.await.expect("held request");
+        assert_eq!(rec.status, 200);
+        assert_eq!(rec.header("content-encoding"), "br");
+    }
+    assert!(eventually(Duration::from_secs(2), || engine.streams_in_flight() == 0).await);
+    let again = record_with(&server.url("/small"), &browser).await;
+    assert_eq!(again.status, 200, "the budget is whole again");
 }
