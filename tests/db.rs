@@ -492,7 +492,7 @@ async fn assert_customer_totals_agree(db: &Db, after: &str) {
 
 /// `invoice_search` holds each invoice's date and amount under the invoice's key, and
 /// nothing else.
-async fn assert_search_index_agrees(db: &Db, after: &str) {
+pub async fn assert_search_index_agrees(db: &Db, after: &str) {
     let drift: i64 = sqlx::query_scalar(
         "with expected as (
             select (unixepoch(date) / 86400) * 1099511627776 + id as key,
