@@ -122,8 +122,9 @@ pub struct ServeConfig {
     pub max_streams: usize,
 
     /// Memory that responses in flight may hold, in MiB; a request whose response would not
-    /// fit gets `503` + `Retry-After`. Each response is counted until its body ends: 16 KiB,
-    /// 448 KiB if the client accepts gzip, 768 KiB if it accepts brotli (a browser).
+    /// fit gets `503` + `Retry-After`. Each response is counted until its body ends, by the
+    /// compression it gets: 16 KiB, 448 KiB with gzip, 96 KiB for a brotli stream (a
+    /// browser's), 768 KiB for a brotli response of known length.
     #[arg(long, env = "BRAID_STREAM_MEMORY_MIB", default_value_t = ServerOptions::default().stream_memory / (1024 * 1024))]
     pub stream_memory_mib: u64,
 

@@ -6,6 +6,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
+use http_body::Body as _;
 
 use super::budget::{self, MemoryBudget, Reserved};
 use crate::stream::Engine;
@@ -16,7 +17,7 @@ pub struct Limits {
     pub engine: Engine,
     /// Streams in flight beyond which new requests are refused.
     pub max_streams: usize,
-    /// What responses in flight may hold, priced by [`budget::response_cost`].
+    /// What responses in flight may hold, priced by [`budget::price`].
     pub memory: MemoryBudget,
     /// Longest accepted request target (path and query), in bytes.
     pub max_uri_bytes: usize,
@@ -46,15 +47,16 @@ pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next)
     if limits.engine.streams_in_flight() >= limits.max_streams {
         return at_capacity();
     }
-    let Some(reservation) = limits
-        .memory
-        .reserve(budget::response_cost(request.headers()))
-    else {
+    let price = budget::price(request.headers());
+    let Some(mut reservation) = limits.memory.reserve(price.stream) else {
         return at_capacity();
     };
-    next.run(request)
-        .await
-        .map(|body| Reserved::wrap(body, reservation))
+    let response = next.run(request).await;
+    // A response of known length is compressed at the default quality (see `budget`).
+    if response.body().size_hint().exact().is_some() {
+        reservation.grow(price.document.saturating_sub(price.stream));
+    }
+    response.map(|body| Reserved::wrap(body, reservation))
 }
 
 /// `503` with `Retry-After: 1`, counted in `braid_shed_requests_total`.

@@ -19,7 +19,9 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
+use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::trace::TraceLayer;
 
 mod budget;
@@ -27,7 +29,10 @@ mod limits;
 pub mod metrics;
 mod read_eof;
 
-pub use budget::{BROTLI_RESPONSE_BYTES, GZIP_RESPONSE_BYTES, MemoryBudget, PLAIN_RESPONSE_BYTES};
+pub use budget::{
+    BROTLI_DOCUMENT_BYTES, BROTLI_STREAM_BYTES, GZIP_RESPONSE_BYTES, MemoryBudget,
+    PLAIN_RESPONSE_BYTES,
+};
 pub use limits::Limits;
 
 use crate::app::{AppSettings, AppState};
@@ -136,8 +141,43 @@ pub fn with_middleware(router: Router, limits: Limits) -> Router {
             limits,
             limits::enforce,
         ))
-        .layer(CompressionLayer::new().gzip(true).br(true))
+        // Inner: streamed pages, held open while their sections wait; outer: everything
+        // of a known length. Each leaves the other's responses alone (the outer one never
+        // compresses a response that already has a `Content-Encoding`).
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .quality(STREAM_QUALITY)
+                .compress_when(DefaultPredicate::new().and(Streamed(true))),
+        )
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .compress_when(DefaultPredicate::new().and(Streamed(false))),
+        )
         .layer(TraceLayer::new_for_http())
+}
+
+/// The compression quality of streamed responses. A stream holds its compressor while its
+/// sections wait: brotli at its default quality holds 704 KB, at quality 1 about 43 KB
+/// (BENCHMARKS.md, "Compression memory per held stream"), for about a third more bytes on
+/// the wire. Responses of a known length (a page whose sections were all ready, the cached
+/// dashboard) hold theirs only while they are written, and keep the default.
+pub const STREAM_QUALITY: CompressionLevel = CompressionLevel::Precise(1);
+
+/// Whether a response is streamed: its length is not known when its head is sent.
+#[derive(Debug, Clone, Copy)]
+struct Streamed(bool);
+
+impl Predicate for Streamed {
+    fn should_compress<B>(&self, response: &http::Response<B>) -> bool
+    where
+        B: http_body::Body,
+    {
+        response.body().size_hint().exact().is_none() == self.0
+    }
 }
 
 /// `GET /healthz`: `200 ok` while the process serves, answered even beyond `--max-streams`
