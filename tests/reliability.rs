@@ -35,6 +35,8 @@ mod disconnect;
 mod slow_clients;
 // Shedding beyond `max_streams`.
 mod overload;
+// What a held stream costs in memory, compressed as a browser asks.
+mod held;
 // A locked database, a table gone missing, and recovery.
 mod database;
 // Graceful shutdown: in-process drain, drain deadline, and SIGTERM to the real binary.
@@ -99,13 +101,18 @@ pub async fn assert_serves_with(url: &str, cookie: &str) {
 /// returned open; dropping it is the disconnect.
 /// `cookie` (unless empty) is sent as the `Cookie` header: a signed-in session.
 pub async fn open_until(addr: SocketAddr, path: &str, needle: &str, cookie: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
     let cookie = if cookie.is_empty() {
         String::new()
     } else {
         format!("Cookie: {cookie}\r\n")
     };
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{cookie}\r\n");
+    open_with(addr, path, needle, &cookie).await
+}
+
+/// [`open_until`] with `headers`: header lines, each ending in `\r\n`.
+pub async fn open_with(addr: SocketAddr, path: &str, needle: &str, headers: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}\r\n");
     stream
         .write_all(request.as_bytes())
         .await
