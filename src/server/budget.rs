@@ -10,9 +10,9 @@
 //! browser streams ask for 7 GB.
 //!
 //! A request reserves the price of a stream when it is admitted, and a response that turns
-//! out to be of known length and brotli-compressed adds the rest when the handler returns,
-//! whether or not it fits: the work is done, and what it holds is counted for the requests
-//! after it.
+//! out to be of known length and brotli-compressed adds the rest when the handler returns;
+//! if that does not fit, it goes out uncompressed ([`SendUncompressed`]), so the budget is
+//! never exceeded.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -50,6 +50,19 @@ struct Counted {
     reserved: AtomicU64,
 }
 
+impl Counted {
+    /// Adds `bytes` to what is reserved if the sum stays within the budget.
+    fn take(&self, bytes: u64) -> bool {
+        self.reserved
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |reserved| {
+                reserved
+                    .checked_add(bytes)
+                    .filter(|&total| total <= self.budget)
+            })
+            .is_ok()
+    }
+}
+
 impl MemoryBudget {
     /// A budget of `bytes`.
     pub fn new(bytes: u64) -> MemoryBudget {
@@ -67,17 +80,8 @@ impl MemoryBudget {
     }
 
     /// Reserves `bytes` until the returned guard drops, or `None` if they do not fit.
-    ///
-    /// # Panics
-    ///
-    /// Never; a budget of `u64::MAX` simply never refuses.
     pub fn reserve(&self, bytes: u64) -> Option<Reservation> {
-        let before = self.inner.reserved.fetch_add(bytes, Ordering::SeqCst);
-        if before.saturating_add(bytes) > self.inner.budget {
-            self.inner.reserved.fetch_sub(bytes, Ordering::SeqCst);
-            return None;
-        }
-        Some(Reservation {
+        self.inner.take(bytes).then(|| Reservation {
             budget: self.inner.clone(),
             bytes,
         })
@@ -92,10 +96,31 @@ pub struct Reservation {
 }
 
 impl Reservation {
-    /// Reserves `bytes` more, whether or not they fit (see the module's documentation).
-    pub fn grow(&mut self, bytes: u64) {
-        self.budget.reserved.fetch_add(bytes, Ordering::SeqCst);
-        self.bytes += bytes;
+    /// Reserves `bytes` more if they fit; whether they did.
+    pub fn try_grow(&mut self, bytes: u64) -> bool {
+        let taken = self.budget.take(bytes);
+        if taken {
+            self.bytes += bytes;
+        }
+        taken
+    }
+}
+
+/// A response extension: the budget had no room for this response's compressor, so the
+/// compression layer of responses of known length leaves it alone ([`Compressible`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SendUncompressed;
+
+/// The compression predicate that honours [`SendUncompressed`].
+#[derive(Debug, Clone, Copy)]
+pub struct Compressible;
+
+impl tower_http::compression::Predicate for Compressible {
+    fn should_compress<B>(&self, response: &http::Response<B>) -> bool
+    where
+        B: http_body::Body,
+    {
+        response.extensions().get::<SendUncompressed>().is_none()
     }
 }
 
@@ -113,56 +138,115 @@ pub struct Price {
 }
 
 /// The price of a response to a request with these headers, by the encoding the
-/// compression layers will choose as tower-http does: the highest q-value among brotli and
-/// gzip, brotli on a tie, an encoding with `q=0` refused, `*` standing for any encoding not
-/// named (RFC 9110 § 12.5.3).
+/// compression layers will choose ([`chosen`]).
 pub fn price(headers: &HeaderMap) -> Price {
-    let (brotli, gzip) = accepted(headers);
     let same = |bytes| Price {
         stream: bytes,
         document: bytes,
     };
-    if brotli > 0 && brotli >= gzip {
-        Price {
+    match chosen(headers) {
+        Some(Coding::Brotli) => Price {
             stream: BROTLI_STREAM_BYTES,
             document: BROTLI_DOCUMENT_BYTES,
-        }
-    } else if gzip > 0 {
+        },
         // gzip's state does not depend on the level: a gzip stream costs what it costs.
-        same(GZIP_RESPONSE_BYTES)
-    } else {
-        same(PLAIN_RESPONSE_BYTES)
+        Some(Coding::Gzip) => same(GZIP_RESPONSE_BYTES),
+        Some(Coding::Identity) | None => same(PLAIN_RESPONSE_BYTES),
     }
 }
 
-/// The q-values, in thousandths, of brotli and gzip in `Accept-Encoding` (0: not accepted).
-fn accepted(headers: &HeaderMap) -> (u16, u16) {
-    let (mut brotli, mut gzip, mut any) = (None, None, None);
-    for value in headers.get_all(ACCEPT_ENCODING) {
-        let Ok(value) = value.to_str() else { continue };
-        for coding in value.split(',') {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let q = parts
-                .find_map(|parameter| {
-                    let parameter = parameter.trim();
-                    let value = parameter
-                        .strip_prefix("q=")
-                        .or_else(|| parameter.strip_prefix("Q="))?;
-                    value.trim().parse::<f32>().ok()
-                })
-                .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16);
-            if name.eq_ignore_ascii_case("br") {
-                brotli = Some(q);
-            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
-                gzip = Some(q);
-            } else if name == "*" {
-                any = Some(q);
-            }
-        }
+/// A content coding the compression layers offer, least preferred first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+/// The coding tower-http 0.7's compression layer chooses for these request headers (its
+/// `preferred_encoding_with_wildcard`, read in its source and tested against the layer
+/// itself): the highest q-value among the codings it offers, the more preferred on a tie,
+/// `*` standing for every offered coding not named (RFC 9110 § 12.5.3). An entry whose
+/// q-value does not parse is ignored; `None` is its `406 Not Acceptable`. The budget must
+/// read the header exactly as the layer does: a reading that priced `gzip, gzip;q=0` as
+/// uncompressed would let a client hold gzip's state at the price of a plain response.
+pub fn chosen(headers: &HeaderMap) -> Option<Coding> {
+    let entries = || {
+        headers
+            .get_all(ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(|entry| {
+                let mut parts = entry.splitn(2, ';');
+                let name = parts.next().unwrap_or_default().trim();
+                let q = match parts.next() {
+                    Some(q) => q_value(q.trim()),
+                    None => Some(1000),
+                };
+                (name, q)
+            })
+    };
+    let named: Vec<(Coding, u16)> = entries()
+        .filter_map(|(name, q)| Some((coding(name)?, q?)))
+        .collect();
+    let preferred = |offered: &mut dyn Iterator<Item = (Coding, u16)>| {
+        offered
+            .filter(|&(_, q)| q > 0)
+            .max_by_key(|&(coding, q)| (q, coding))
+            .map(|(coding, _)| coding)
+    };
+    let Some(wildcard) = entries().find_map(|(name, q)| (name == "*").then_some(q).flatten())
+    else {
+        let identity_refused = named.contains(&(Coding::Identity, 0));
+        return preferred(&mut named.iter().copied())
+            .or((!identity_refused).then_some(Coding::Identity));
+    };
+    let mut effective = [Coding::Identity, Coding::Gzip, Coding::Brotli]
+        .into_iter()
+        .map(|offered| {
+            let q = named
+                .iter()
+                .find(|(coding, _)| *coding == offered)
+                .map_or(wildcard, |&(_, q)| q);
+            (offered, q)
+        });
+    preferred(&mut effective)
+}
+
+/// An offered coding by its name in `Accept-Encoding`.
+fn coding(name: &str) -> Option<Coding> {
+    if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+        Some(Coding::Gzip)
+    } else if name.eq_ignore_ascii_case("br") {
+        Some(Coding::Brotli)
+    } else if name.eq_ignore_ascii_case("identity") {
+        Some(Coding::Identity)
+    } else {
+        None
     }
-    let any = any.unwrap_or(0);
-    (brotli.unwrap_or(any), gzip.unwrap_or(any))
+}
+
+/// A q-value in thousandths, as RFC 9110 § 12.4.2 writes it: `q=` (either case), then `0`
+/// or `1`, then up to three decimals, at most 1. Anything else is `None`.
+fn q_value(text: &str) -> Option<u16> {
+    let rest = text.strip_prefix(['q', 'Q'])?.strip_prefix('=')?;
+    let (whole, decimals) = rest.split_once('.').unwrap_or((rest, ""));
+    let whole: u16 = match whole {
+        "0" => 0,
+        "1" => 1000,
+        _ => return None,
+    };
+    if decimals.len() > 3 || !decimals.bytes().all(|digit| digit.is_ascii_digit()) {
+        return None;
+    }
+    let fraction = decimals
+        .bytes()
+        .zip([100u16, 10, 1])
+        .map(|(digit, factor)| u16::from(digit - b'0') * factor)
+        .sum::<u16>();
+    let q = whole + fraction;
+    (q <= 1000).then_some(q)
 }
 
 /// A response body that holds its [`Reservation`] until it ends or is dropped.
@@ -205,48 +289,132 @@ impl http_body::Body for Reserved {
 mod tests {
     use super::*;
 
-    fn price_of(accept: &str) -> Price {
+    fn headers(accept: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT_ENCODING, accept.parse().expect("header"));
-        price(&headers)
+        for value in accept {
+            headers.append(ACCEPT_ENCODING, value.parse().expect("header"));
+        }
+        headers
     }
 
     #[test]
-    fn prices_follow_the_encodings_the_client_accepts() {
-        let plain = Price {
-            stream: PLAIN_RESPONSE_BYTES,
-            document: PLAIN_RESPONSE_BYTES,
-        };
-        let gzip = Price {
-            stream: GZIP_RESPONSE_BYTES,
-            document: GZIP_RESPONSE_BYTES,
-        };
-        let brotli = Price {
-            stream: BROTLI_STREAM_BYTES,
-            document: BROTLI_DOCUMENT_BYTES,
-        };
-        assert_eq!(price_of("gzip, deflate, br, zstd"), brotli, "a browser");
-        assert_eq!(price_of("br;q=0.5, gzip"), gzip, "the higher q-value");
+    fn the_coding_is_read_as_tower_http_reads_it() {
+        let chosen_for = |accept: &[&str]| chosen(&headers(accept));
         assert_eq!(
-            price_of("gzip;q=0.8, *;q=0.9"),
-            brotli,
-            "brotli through `*`"
+            chosen_for(&["gzip, deflate, br, zstd"]),
+            Some(Coding::Brotli)
         );
-        assert_eq!(price_of("*;q=0"), plain);
-        assert_eq!(price_of("BR"), brotli);
-        assert_eq!(price_of("gzip"), gzip);
-        assert_eq!(price_of("br;q=0, gzip;q=0.5"), gzip);
-        assert_eq!(price_of("br; q=0.0 , gzip ; q=0"), plain);
-        assert_eq!(price_of("identity"), plain);
-        assert_eq!(price_of("deflate"), plain);
-        assert_eq!(price(&HeaderMap::new()), plain);
+        assert_eq!(chosen_for(&["br;q=0.5, gzip"]), Some(Coding::Gzip));
+        assert_eq!(
+            chosen_for(&["gzip, gzip;q=0"]),
+            Some(Coding::Gzip),
+            "the highest q"
+        );
+        assert_eq!(
+            chosen_for(&["*, *;q=0"]),
+            Some(Coding::Brotli),
+            "the first `*`"
+        );
+        assert_eq!(chosen_for(&["br;q=-1, gzip;q=-1, *"]), Some(Coding::Brotli));
+        assert_eq!(chosen_for(&["gzip;q=0.8, *;q=0.9"]), Some(Coding::Brotli));
+        assert_eq!(chosen_for(&["identity;q=0"]), None, "406");
+        assert_eq!(chosen_for(&["*;q=0"]), None);
+        assert_eq!(chosen_for(&[]), Some(Coding::Identity));
+        assert_eq!(price(&headers(&["gzip"])).stream, GZIP_RESPONSE_BYTES);
+        assert_eq!(price(&headers(&["br"])).document, BROTLI_DOCUMENT_BYTES);
+        assert_eq!(price(&headers(&["deflate"])).stream, PLAIN_RESPONSE_BYTES);
+    }
+
+    #[test]
+    fn q_values_parse_as_the_rfc_writes_them() {
+        for (text, q) in [
+            ("q=1", Some(1000)),
+            ("Q=0.5", Some(500)),
+            ("q=0.125", Some(125)),
+            ("q=1.", Some(1000)),
+            ("q=1.000", Some(1000)),
+            ("q=1.001", None),
+            ("q=0.1234", None),
+            ("q=-1", None),
+            ("q=.5", None),
+            ("q= 0.5", None),
+            ("level=1", None),
+        ] {
+            assert_eq!(q_value(text), q, "{text}");
+        }
+    }
+
+    /// The coding the real compression layer answers with, for `accept`.
+    fn answered(accept: &HeaderMap) -> Option<Coding> {
+        use tower::{ServiceBuilder, ServiceExt};
+        let layer = tower_http::compression::CompressionLayer::new()
+            .gzip(true)
+            .br(true);
+        let service = ServiceBuilder::new().layer(layer).service_fn(|_| async {
+            let chunks = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(
+                "<p>a section long enough to be worth compressing</p>",
+            ))]);
+            Ok::<_, std::convert::Infallible>(http::Response::new(Body::from_stream(chunks)))
+        });
+        let mut request = http::Request::new(Body::empty());
+        *request.headers_mut() = accept.clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let response = runtime
+            .block_on(service.oneshot(request))
+            .expect("infallible");
+        if response.status() == http::StatusCode::NOT_ACCEPTABLE {
+            return None;
+        }
+        match response.headers().get(http::header::CONTENT_ENCODING) {
+            Some(value) if value == "br" => Some(Coding::Brotli),
+            Some(value) if value == "gzip" => Some(Coding::Gzip),
+            Some(other) => panic!("unexpected coding {other:?}"),
+            None => Some(Coding::Identity),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        #[test]
+        fn the_budget_prices_the_coding_the_layer_chooses(
+            lines in proptest::collection::vec(
+                proptest::collection::vec(
+                    (
+                        proptest::sample::select(vec![
+                            "gzip", "x-gzip", "GZIP", "br", "Br", "identity", "*", "deflate",
+                            "zstd", "foo", "",
+                        ]),
+                        proptest::sample::select(vec![
+                            "", ";q=0", ";q=1", ";q=0.5", ";q=0.500", ";Q=0.2", "; q=0.3",
+                            ";q=1.0001", ";q=-1", ";q=0;x", ";q=0.9", ";level=1", ";q=1.",
+                        ]),
+                    ),
+                    0..5,
+                ),
+                0..3,
+            )
+        ) {
+            let mut accept = HeaderMap::new();
+            for line in &lines {
+                let value = line
+                    .iter()
+                    .map(|(name, q)| format!("{name}{q}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                accept.append(ACCEPT_ENCODING, value.parse().expect("header"));
+            }
+            proptest::prop_assert_eq!(chosen(&accept), answered(&accept), "{:?}", lines);
+        }
     }
 
     #[test]
     fn a_reservation_that_does_not_fit_is_refused_and_one_dropped_gives_back() {
         let budget = MemoryBudget::new(100);
         let mut first = budget.reserve(50).expect("fits");
-        first.grow(10);
+        assert!(first.try_grow(10));
+        assert!(!first.try_grow(41), "60 + 41 > 100");
         assert_eq!(budget.reserved(), 60);
         assert!(budget.reserve(60).is_none(), "120 > 100");
         assert_eq!(budget.reserved(), 60, "the refused one took nothing");

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 use http_body::Body as _;
 
-use super::budget::{self, MemoryBudget, Reserved};
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+
+use super::budget::{self, MemoryBudget, Reserved, SendUncompressed};
 use crate::stream::Engine;
 
 /// What the limit middleware checks.
@@ -51,10 +53,16 @@ pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next)
     let Some(mut reservation) = limits.memory.reserve(price.stream) else {
         return at_capacity();
     };
-    let response = next.run(request).await;
-    // A response of known length is compressed at the default quality (see `budget`).
-    if response.body().size_hint().exact().is_some() {
-        reservation.grow(price.document.saturating_sub(price.stream));
+    let mut response = next.run(request).await;
+    // A response of known length that the outer compression layer will take holds the
+    // default quality's compressor while it is written (see `budget`).
+    let extra = price.document.saturating_sub(price.stream);
+    if extra > 0
+        && response.body().size_hint().exact().is_some()
+        && DefaultPredicate::new().should_compress(&response)
+        && !reservation.try_grow(extra)
+    {
+        response.extensions_mut().insert(SendUncompressed);
     }
     response.map(|body| Reserved::wrap(body, reservation))
 }

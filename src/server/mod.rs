@@ -70,8 +70,8 @@ impl Default for ServerOptions {
             drain_deadline: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
-            // The budget's worth of uncompressed streams (65,536 in 1 GiB); compressed ones
-            // run out of budget first.
+            // The default budget's worth of uncompressed streams (65,536 in 1 GiB; it does
+            // not follow `--stream-memory-mib`); compressed ones run out of budget first.
             max_streams: (budget::DEFAULT_BUDGET_BYTES / budget::PLAIN_RESPONSE_BYTES) as usize,
             stream_memory: budget::DEFAULT_BUDGET_BYTES,
             // A 10 KB search still renders (clamped); only absurd URLs are refused.
@@ -152,18 +152,19 @@ pub fn with_middleware(router: Router, limits: Limits) -> Router {
                 .compress_when(DefaultPredicate::new().and(Streamed(true))),
         )
         .layer(
-            CompressionLayer::new()
-                .gzip(true)
-                .br(true)
-                .compress_when(DefaultPredicate::new().and(Streamed(false))),
+            CompressionLayer::new().gzip(true).br(true).compress_when(
+                DefaultPredicate::new()
+                    .and(Streamed(false))
+                    .and(budget::Compressible),
+            ),
         )
         .layer(TraceLayer::new_for_http())
 }
 
 /// The compression quality of streamed responses. A stream holds its compressor while its
-/// sections wait: brotli at its default quality holds 704 KB, at quality 1 about 43 KB
-/// (BENCHMARKS.md, "Compression memory per held stream"), for about a third more bytes on
-/// the wire. Responses of a known length (a page whose sections were all ready, the cached
+/// sections wait: brotli at its default quality holds 704 KB, at quality 1 about 68 KB with
+/// the rest of a held stream (BENCHMARKS.md, "Compression memory per held stream"), for
+/// about a quarter more bytes on the wire. Responses of a known length (a page whose sections were all ready, the cached
 /// dashboard) hold theirs only while they are written, and keep the default.
 pub const STREAM_QUALITY: CompressionLevel = CompressionLevel::Precise(1);
 

@@ -68,7 +68,8 @@ async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
 /// The memory budget prices a response by the compression it asks for: with room for two
 /// browser streams (brotli) and a few plain ones, a third browser stream gets a fast 503
 /// while a client that asks for no compression is still served; when the two end, the
-/// budget is whole again.
+/// budget is whole again, and a page of known length, whose default-quality compressor
+/// would not fit, goes out uncompressed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressed_streams_count_what_they_hold_against_the_budget() {
     const SECTION_MS: u64 = 2000;
@@ -113,4 +114,12 @@ async fn compressed_streams_count_what_they_hold_against_the_budget() {
     assert!(eventually(Duration::from_secs(2), || engine.streams_in_flight() == 0).await);
     let again = record_with(&server.url("/small"), &browser).await;
     assert_eq!(again.status, 200, "the budget is whole again");
+    // A response of known length would hold brotli's default-quality compressor, which
+    // this budget has no room for: it is sent uncompressed rather than over the budget.
+    assert!(
+        again.headers.get("content-encoding").is_none(),
+        "{:?}",
+        again.headers
+    );
+    assert!(final_body(&again.body()).contains("small-done"));
 }
