@@ -1024,6 +1024,11 @@ pub async fn assert_search_reads_like_every_row(db: &Db, more: &[&str]) {
             let to = (from + per_page as usize).min(expected.len());
             assert_eq!(ids(&found), expected[from..to], "{query:?} page {page}");
         }
+        for page in [1, last_page, last_page + 1] {
+            let has_rows = ((page - 1) * per_page) < u32::try_from(expected.len()).unwrap();
+            let found = db::has_page(&db, query, page, per_page).await.unwrap();
+            assert_eq!(found, has_rows, "{query:?} has page {page}");
+        }
         let pages = db::invoice_pages(&db, query, per_page).await.unwrap();
         let exact = u32::try_from(expected.len().div_ceil(per_page as usize).max(1)).unwrap();
         // Customers and statuses are counted exactly however many they match; dates and

@@ -41,8 +41,8 @@ pub use pool::{Backend, Db, STATEMENT_TIMEOUT, SqliteDb};
 pub(crate) use pool::{Dialect, in_transaction, on_pool, on_read, on_write};
 pub use queries::{
     COUNT_LIMIT, CardTotals, MAX_ROWS, MAX_SEARCH_CHARS, PageCount, card_totals, customer_by_id,
-    customer_choices, customer_count, customers_with_totals, invoice_by_id, invoice_count,
-    invoice_pages, invoices_of_customer, latest_invoices, monthly_revenue, search_invoices,
-    total_collected_cents, total_pending_cents, user_by_email, user_count,
+    customer_choices, customer_count, customers_with_totals, has_page, invoice_by_id,
+    invoice_count, invoice_pages, invoices_of_customer, latest_invoices, monthly_revenue,
+    search_invoices, total_collected_cents, total_pending_cents, user_by_email, user_count,
 };
 pub use seed::{SeedSize, seed};

@@ -72,7 +72,14 @@ async fn invoices(
         app.latency
             .section(&page, "pages", skeleton::line(), async move {
                 let total = db::invoice_pages(&db, &query, PER_PAGE).await?;
-                Ok::<_, sqlx::Error>(pagination(&query, number, total))
+                let next = match total {
+                    // Past a count that stopped, only the rows can tell.
+                    PageCount::AtLeast(known) if number >= known => {
+                        db::has_page(&db, &query, number.saturating_add(1), PER_PAGE).await?
+                    }
+                    _ => number < total.known(),
+                };
+                Ok::<_, sqlx::Error>(pagination(&query, number, total, next))
             })
     };
     let frame = Frame {
@@ -108,8 +115,8 @@ async fn invoices(
 }
 
 /// Previous and next links around "Page 2 of 7". A count that stopped at its limit reads
-/// "Page 2 of 101+", and the next link stays while more pages may follow.
-fn pagination(query: &str, current: u32, total: PageCount) -> Markup {
+/// "Page 2 of 101+"; `next` says whether the next page has rows.
+fn pagination(query: &str, current: u32, total: PageCount, next: bool) -> Markup {
     let link = |number: u32| {
         form_urlencoded::Serializer::for_suffix(String::from("/invoices?"), "/invoices?".len())
             .append_pair("query", query)
@@ -126,7 +133,7 @@ fn pagination(query: &str, current: u32, total: PageCount) -> Markup {
             a href=(link(current.saturating_sub(1).min(pages))) rel="prev" { "← Previous" }
         }
         span { "Page " (current) " of " (pages) @if more { "+" } }
-        @if current < pages || (more && current < u32::MAX) {
+        @if next && current < u32::MAX {
             a href=(link(current + 1)) rel="next" { "Next →" }
         }
     }
@@ -138,16 +145,21 @@ mod tests {
 
     #[test]
     fn a_count_that_stopped_says_so_and_keeps_the_next_link() {
-        let stopped = pagination("2026", 101, PageCount::AtLeast(101)).into_string();
+        let stopped = pagination("2026", 101, PageCount::AtLeast(101), true).into_string();
         assert!(stopped.contains("Page 101 of 101+"), "{stopped}");
         assert!(stopped.contains("page=102"), "{stopped}");
-        let beyond = pagination("2026", 150, PageCount::AtLeast(101)).into_string();
+        let beyond = pagination("2026", 150, PageCount::AtLeast(101), true).into_string();
         assert!(beyond.contains("Page 150 of 150+"), "{beyond}");
         assert!(
             beyond.contains("page=149") && beyond.contains("page=151"),
             "{beyond}"
         );
-        let exact = pagination("2026", 3, PageCount::Exactly(3)).into_string();
+        let end = pagination("2026", 160, PageCount::AtLeast(101), false).into_string();
+        assert!(
+            end.contains("page=159") && !end.contains("page=161"),
+            "{end}"
+        );
+        let exact = pagination("2026", 3, PageCount::Exactly(3), false).into_string();
         assert!(
             exact.contains("Page 3 of 3<") && !exact.contains("page=4"),
             "{exact}"

@@ -20,7 +20,7 @@ pub use dashboard::{
 pub(crate) use invoices::{INVOICE_BY_ID_POSTGRES, INVOICE_BY_ID_SQLITE};
 pub use invoices::{invoice_by_id, invoices_of_customer, latest_invoices};
 pub use pattern::MAX_SEARCH_CHARS;
-pub use search::{COUNT_LIMIT, PageCount, invoice_pages, search_invoices};
+pub use search::{COUNT_LIMIT, PageCount, has_page, invoice_pages, search_invoices};
 pub use users::{user_by_email, user_count};
 
 /// Most rows one call returns; larger limits and page sizes are cut to this.

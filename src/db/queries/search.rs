@@ -102,6 +102,22 @@ pub async fn search_invoices(
     page_by_walk(db, &search, page, per_page).await
 }
 
+/// Whether page `page` (1-based; 0 reads as 1) of `per_page` rows of [`search_invoices`]
+/// holds a row: past a count that stopped at [`COUNT_LIMIT`], the way to know whether the
+/// next page exists.
+///
+/// # Errors
+///
+/// What the database returns.
+pub async fn has_page(db: &Db, query: &str, page: u32, per_page: u32) -> Result<bool, sqlx::Error> {
+    let skipped = u64::from(page.max(1) - 1) * u64::from(per_page.clamp(1, MAX_ROWS));
+    // As a page of one row: its number is the row's.
+    let Ok(row) = u32::try_from(skipped + 1) else {
+        return Ok(false);
+    };
+    Ok(!search_invoices(db, query, row, 1).await?.is_empty())
+}
+
 /// How many pages of `per_page` rows [`search_invoices`] has for `query`: exact up to
 /// [`COUNT_LIMIT`] matches, [`PageCount::AtLeast`] beyond.
 ///
