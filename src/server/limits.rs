@@ -6,7 +6,6 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
-use http_body::Body as _;
 
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 
@@ -58,7 +57,7 @@ pub async fn enforce(State(limits): State<Limits>, request: Request, next: Next)
     // default quality's compressor while it is written (see `budget`).
     let extra = price.document.saturating_sub(price.stream);
     if extra > 0
-        && response.body().size_hint().exact().is_some()
+        && !super::is_streamed(&response)
         && DefaultPredicate::new().should_compress(&response)
         && !reservation.try_grow(extra)
     {

@@ -177,8 +177,14 @@ impl Predicate for Streamed {
     where
         B: http_body::Body,
     {
-        response.body().size_hint().exact().is_none() == self.0
+        is_streamed(response) == self.0
     }
+}
+
+/// Whether `response` is streamed (its body's length is not known): the compression layers
+/// and the memory budget (`limits`) tell streams from complete responses by this alone.
+pub(crate) fn is_streamed<B: http_body::Body>(response: &http::Response<B>) -> bool {
+    response.body().size_hint().exact().is_none()
 }
 
 /// `GET /healthz`: `200 ok` while the process serves, answered even beyond `--max-streams`
