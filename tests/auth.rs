@@ -6,19 +6,9 @@ use std::time::Instant;
 
 use crate::app::{TestApp, start_app};
 use crate::util::SqliteOfDb;
-use crate::util::{DEMO_EMAIL, DEMO_PASSWORD, no_redirects, record, session_cookie, sign_in_as};
-
-/// The status of `GET url` with `cookie`, redirects not followed.
-async fn get_status(url: &str, cookie: &str) -> u16 {
-    no_redirects()
-        .get(url)
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("GET")
-        .status()
-        .as_u16()
-}
+use crate::util::{
+    DEMO_EMAIL, DEMO_PASSWORD, get_status, no_redirects, record, session_cookie, sign_in_as,
+};
 
 /// GETs `path` with `cookie` (may be empty), not following redirects: status and `Location`.
 async fn get(app: &TestApp, path: &str, cookie: &str) -> (u16, String) {

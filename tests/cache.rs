@@ -57,7 +57,17 @@ async fn render(engine: &Engine, section: &CachedSection<u32>, key: u32) -> Stri
 
 /// [`render`] on a page made by the caller.
 async fn render_on<K: CacheKey>(page: Page, section: &CachedSection<K>, key: K) -> String {
-    let slot = page.cached_section(section, key, || html! { p { "loading" } });
+    render_behind(page, section, key, || html! { p { "loading" } }).await
+}
+
+/// [`render_on`] with the section's `fallback`.
+async fn render_behind<K: CacheKey>(
+    page: Page,
+    section: &CachedSection<K>,
+    key: K,
+    fallback: impl FnOnce() -> Markup,
+) -> String {
+    let slot = page.cached_section(section, key, fallback);
     let response = page.render(Shell {
         head: html! {},
         body: html! { main { (slot) } },
@@ -112,20 +122,14 @@ async fn only_a_section_that_waits_renders_its_fallback() {
     let numbers = define(&engine, &runs);
     let fallbacks = Runs::default();
     for expected in [1, 1] {
-        let page = Page::new(&engine, Mode::Blocking);
         let counter = fallbacks.clone();
-        let slot = page.cached_section(&numbers, 7, move || {
+        let fallback = move || {
             counter.0.fetch_add(1, Ordering::SeqCst);
             html! { p { "loading" } }
-        });
-        let response = page.render(Shell {
-            head: html! {},
-            body: html! { main { (slot) } },
-        });
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        assert!(String::from_utf8_lossy(&body).contains("key 7 run 1"));
+        };
+        let page = Page::new(&engine, Mode::Blocking);
+        let body = render_behind(page, &numbers, 7, fallback).await;
+        assert!(body.contains("key 7 run 1"));
         assert_eq!(fallbacks.count(), expected, "rendered for the miss only");
     }
 }

@@ -121,7 +121,7 @@ async fn two_instances_share_sessions_and_writes() {
     let first = start_app_on(&location, "").await;
     let second = start_app_on(&location, "").await;
     assert_eq!(
-        status_as(&second, "/invoices/create", &first.cookie).await,
+        crate::util::get_status(&second.url("/invoices/create"), &first.cookie).await,
         200,
         "first's session is valid on second"
     );
@@ -132,7 +132,7 @@ async fn two_instances_share_sessions_and_writes() {
     // the sign-out, are on second's very next page (on PostgreSQL no instance keeps a
     // session; a redirect may land on any instance at once).
     assert_eq!(
-        status_as(&second, "/invoices/create", &first.cookie).await,
+        crate::util::get_status(&second.url("/invoices/create"), &first.cookie).await,
         200
     );
     let posted = first.post("/invoices", &as_pairs(&fields)).await;
@@ -148,9 +148,12 @@ async fn two_instances_share_sessions_and_writes() {
     assert!(listed.contains("$4,321.09"), "{listed}");
     let csrf = first.csrf().await;
     assert_eq!(first.post("/logout", &[("csrf", &csrf)]).await.status, 303);
-    assert_eq!(status_as(&first, "/dashboard", &first.cookie).await, 303);
     assert_eq!(
-        status_as(&second, "/dashboard", &first.cookie).await,
+        crate::util::get_status(&first.url("/dashboard"), &first.cookie).await,
+        303
+    );
+    assert_eq!(
+        crate::util::get_status(&second.url("/dashboard"), &first.cookie).await,
         303,
         "signed out on first, signed out on second"
     );
@@ -683,19 +686,6 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     false
-}
-
-/// The status of GET `path` on `app` with `cookie`, redirects not followed (a page that
-/// wants a session answers `303`).
-async fn status_as(app: &TestApp, path: &str, cookie: &str) -> u16 {
-    crate::util::no_redirects()
-        .get(app.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("GET")
-        .status()
-        .as_u16()
 }
 
 impl TestApp {

@@ -355,6 +355,19 @@ pub fn no_redirects() -> reqwest::Client {
         .expect("client")
 }
 
+/// The status of `GET url` with `cookie`, redirects not followed (a page that wants a
+/// session answers `303`).
+pub async fn get_status(url: &str, cookie: &str) -> u16 {
+    no_redirects()
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("GET")
+        .status()
+        .as_u16()
+}
+
 /// Signs in at `base` (`http://host:port`) with the demo account; returns the `Cookie`
 /// header value of the new session.
 pub async fn sign_in(base: &str) -> String {

@@ -5,7 +5,19 @@ use std::time::Duration;
 use braid::server::{BROTLI_STREAM_BYTES, PLAIN_RESPONSE_BYTES, ServerOptions};
 use braid::stream::Engine;
 
-use crate::util::{eventually, final_body, record, record_with, start_server_with};
+use crate::util::{TestServer, eventually, final_body, record, record_with, start_server_with};
+
+/// How long `/` holds its stream: its one section takes this long.
+const SECTION_MS: u64 = 2000;
+
+/// A server with `options` whose `/` holds a stream for [`SECTION_MS`] and `/small` is
+/// ready at once, and its engine (to watch the streams in flight).
+async fn start_holding(options: ServerOptions) -> (Engine, TestServer) {
+    let engine = Engine::default();
+    let pages = super::pages_on(&engine, &[SECTION_MS]);
+    let server = start_server_with(pages, engine.clone(), options).await;
+    (engine, server)
+}
 
 /// Overload: with `max_streams` = 5 and five 2 s streams open, a sixth request gets a 503
 /// with `Retry-After` in a small fraction of those 2 s, while `/metrics` and `/healthz` still
@@ -13,18 +25,11 @@ use crate::util::{eventually, final_body, record, record_with, start_server_with
 /// are done a new request succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
-    const SECTION_MS: u64 = 2000;
-    let engine = Engine::default();
     let options = ServerOptions {
         max_streams: 5,
         ..ServerOptions::default()
     };
-    let server = start_server_with(
-        super::pages_on(&engine, &[SECTION_MS]),
-        engine.clone(),
-        options,
-    )
-    .await;
+    let (engine, server) = start_holding(options).await;
     let url = server.url("/");
     let held: Vec<_> = (0..5)
         .map(|_| {
@@ -72,19 +77,12 @@ async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
 /// would not fit, goes out uncompressed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressed_streams_count_what_they_hold_against_the_budget() {
-    const SECTION_MS: u64 = 2000;
     let browser = [("accept-encoding", "br")];
-    let engine = Engine::default();
     let options = ServerOptions {
         stream_memory: 2 * BROTLI_STREAM_BYTES + 4 * PLAIN_RESPONSE_BYTES,
         ..ServerOptions::default()
     };
-    let server = start_server_with(
-        super::pages_on(&engine, &[SECTION_MS]),
-        engine.clone(),
-        options,
-    )
-    .await;
+    let (engine, server) = start_holding(options).await;
     let url = server.url("/");
     let held: Vec<_> = (0..2)
         .map(|_| {
