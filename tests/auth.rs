@@ -692,3 +692,42 @@ async fn a_signed_out_session_stays_deleted() {
         "the deleted session is not re-created"
     );
 }
+
+/// An error page shows a signed-in reader their account and the sign-out button, as every
+/// other page does; only a reader who is not signed in is offered "Log in". The 403 of a
+/// forged form and the 404 of the fallback route (outside the sign-in guard) included.
+#[tokio::test]
+async fn error_pages_show_the_signed_in_account() {
+    let app = start_app("").await;
+    for (path, status) in [
+        ("/no/such/page", 404),
+        ("/invoices/99999", 404),
+        ("/invoices/abc/edit", 404),
+    ] {
+        let page = app.record(path).await;
+        assert_eq!(page.status, status, "{path}");
+        let body = page.body();
+        assert!(body.contains("Sign out"), "{path}: {body}");
+        assert!(!body.contains("Log in"), "{path}: {body}");
+        let (anonymous, _) = get(&app, path, "").await;
+        let public = record(&app.url(path)).await.body();
+        if anonymous == 404 {
+            assert!(
+                public.contains("Log in") && !public.contains("Sign out"),
+                "{path}"
+            );
+        }
+    }
+    let forged = app
+        .post(
+            "/invoices/1/delete",
+            &[("csrf", "forged"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(
+        forged.body.contains("Sign out") && !forged.body.contains("Log in"),
+        "{}",
+        forged.body
+    );
+}

@@ -413,7 +413,7 @@ async fn seeding_and_the_kept_totals() {
         i64::from(APP_SEED.invoices) + 1,
         "ids continue after the seed"
     );
-    db::writes::delete_invoice(&db, 2).await.unwrap();
+    db::writes::delete_invoice(&db, 2, 1).await.unwrap();
     let db::Backend::Postgres(pool) = db.backend() else {
         unreachable!()
     };

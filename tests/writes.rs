@@ -111,15 +111,12 @@ async fn an_invoice_is_created_edited_and_deleted() {
         (4, 9_900, InvoiceStatus::Paid, 2)
     );
 
-    let posted = app
-        .post(&format!("/invoices/{id}/delete"), &[("csrf", &csrf)])
-        .await;
+    let delete = [("csrf", csrf.as_str()), ("version", "2")];
+    let posted = app.post(&format!("/invoices/{id}/delete"), &delete).await;
     assert_back_on_the_list(&posted);
     assert_eq!(flash(&app).await, Some(format!("Invoice #{id} deleted.")));
     assert!(db::invoice_by_id(&app.db, id).await.unwrap().is_none());
-    let again = app
-        .post(&format!("/invoices/{id}/delete"), &[("csrf", &csrf)])
-        .await;
+    let again = app.post(&format!("/invoices/{id}/delete"), &delete).await;
     assert_eq!(again.status, 303, "deleting twice is not an error");
     assert_eq!(
         flash(&app).await,
@@ -141,7 +138,10 @@ async fn an_invoice_is_created_edited_and_deleted() {
             ],
         )
         .await;
-    assert_eq!(gone.status, 404, "saving a deleted invoice");
+    assert_eq!(
+        gone.status, 409,
+        "saving a deleted invoice: the create form with the values"
+    );
 }
 
 /// Fields sent, and texts the answer must contain.
@@ -360,6 +360,91 @@ async fn the_second_of_two_edits_gets_a_conflict() {
     );
 }
 
+/// A delete made from a page that showed an older version of the invoice deletes nothing:
+/// `409`, the invoice as it is now, and a form to delete that version knowingly. A delete
+/// without a version is asked again the same way.
+#[tokio::test]
+async fn a_delete_does_not_discard_a_save_it_has_not_seen() {
+    let app = start_app("").await;
+    let csrf = app.csrf().await;
+    let list = app.record("/invoices/8").await.body();
+    let seen = hidden_field(&final_body(&list), "version").expect("the delete form's version");
+    let version = edit_version(&app, 8).await;
+    assert_eq!(seen, version);
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("customer_id", "5"),
+        ("amount", "333.33"),
+        ("status", "paid"),
+    ];
+    assert_eq!(app.post("/invoices/8", &edit).await.status, 303);
+
+    for stale in [
+        vec![("csrf", csrf.as_str()), ("version", seen.as_str())],
+        vec![("csrf", csrf.as_str())],
+    ] {
+        let posted = app.post("/invoices/8/delete", &stale).await;
+        assert_eq!(posted.status, 409, "{stale:?}: {}", posted.body);
+        assert!(
+            posted
+                .body
+                .contains("This invoice was saved after your page showed it.")
+        );
+        assert!(posted.body.contains("$333.33"), "the invoice as it is now");
+        assert!(
+            db::invoice_by_id(&app.db, 8).await.unwrap().is_some(),
+            "nothing deleted"
+        );
+        let current = hidden_field(&posted.body, "version").unwrap();
+        assert_eq!(current, (version.parse::<i64>().unwrap() + 1).to_string());
+    }
+    let knowingly = [("csrf", csrf.as_str()), ("version", "2")];
+    assert_back_on_the_list(&app.post("/invoices/8/delete", &knowingly).await);
+    assert!(db::invoice_by_id(&app.db, 8).await.unwrap().is_none());
+}
+
+/// Saving an invoice that someone deleted meanwhile loses nothing the user typed: `409`
+/// and the create form holding their values, which creates one new invoice.
+#[tokio::test]
+async fn an_edit_of_a_deleted_invoice_keeps_what_was_typed() {
+    let app = start_app("").await;
+    let csrf = app.csrf().await;
+    let version = edit_version(&app, 9).await;
+    let delete = [("csrf", csrf.as_str()), ("version", version.as_str())];
+    assert_back_on_the_list(&app.post("/invoices/9/delete", &delete).await);
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("customer_id", "6"),
+        ("amount", "444.44"),
+        ("status", "paid"),
+    ];
+    let posted = app.post("/invoices/9", &edit).await;
+    assert_eq!(posted.status, 409, "{}", posted.body);
+    assert!(
+        posted
+            .body
+            .contains("Invoice #9 was deleted while you were editing it.")
+    );
+    assert!(posted.body.contains(r#"value="444.44""#), "{}", posted.body);
+    assert!(
+        posted.body.contains(r#"action="/invoices""#),
+        "the create form"
+    );
+    let key = hidden_field(&posted.body, "form_key").expect("a create form's key");
+    let before = db::invoice_count(&app.db).await.unwrap();
+    let create = [
+        ("csrf", csrf.as_str()),
+        ("form_key", key.as_str()),
+        ("customer_id", "6"),
+        ("amount", "444.44"),
+        ("status", "paid"),
+    ];
+    assert_back_on_the_list(&app.post("/invoices", &create).await);
+    assert_eq!(db::invoice_count(&app.db).await.unwrap(), before + 1);
+}
+
 /// The same create form sent twice at once, and again later (a retry): one invoice.
 #[tokio::test]
 async fn the_same_form_sent_twice_creates_one_invoice() {
@@ -410,7 +495,8 @@ async fn the_next_page_after_a_write_reads_it_through_the_cache() {
     }
 }
 
-/// SQL metacharacters and markup in every field: refused, shown back escaped, the tables
+/// SQL metacharacters and markup in every field (the invoice form's, its key and version, the
+/// sign-in form's and its `next`): refused, shown back escaped, the tables
 /// intact; and markup in stored text is escaped on every page that shows it.
 #[tokio::test]
 async fn markup_and_sql_in_every_field_are_inert() {
@@ -423,8 +509,9 @@ async fn markup_and_sql_in_every_field_are_inert() {
         "' or ''='",
         "\"><img src=x onerror=alert(1)>",
     ];
-    for value in hostile {
-        for field in ["customer_id", "amount", "status"] {
+    let raw = |body: &str| body.contains("<script>alert(1)") || body.contains("<img src=x");
+    for (n, value) in hostile.into_iter().enumerate() {
+        for field in ["customer_id", "amount", "status", "form_key"] {
             let mut form = vec![
                 ("csrf", csrf.as_str()),
                 ("form_key", key.as_str()),
@@ -445,10 +532,36 @@ async fn markup_and_sql_in_every_field_are_inert() {
             .await
             .unwrap_err();
         assert_eq!(status, 422);
-        assert!(
-            !body.contains("<script>alert(1)") && !body.contains("<img src=x"),
-            "email={value} reflected raw"
+        assert!(!raw(&body), "email={value} reflected raw");
+        let nobody = format!("nobody{n}@example.com");
+        let (status, body) = crate::util::sign_in_as(&app.url(""), &nobody, value)
+            .await
+            .unwrap_err();
+        assert_eq!((status, raw(&body)), (422, false), "password={value}");
+        let next: String =
+            form_urlencoded::byte_serialize(format!("/{value}").as_bytes()).collect();
+        let login = crate::util::record(&app.url(&format!("/login?next={next}"))).await;
+        assert_eq!(
+            (login.status, raw(&login.body())),
+            (200, false),
+            "next={value}"
         );
+        let version = [
+            ("csrf", csrf.as_str()),
+            ("version", value),
+            ("customer_id", "1"),
+            ("amount", "5.01"),
+            ("status", "paid"),
+        ];
+        for path in ["/invoices/1", "/invoices/1/delete"] {
+            let posted = app.post(path, &version).await;
+            assert_eq!(
+                posted.status, 409,
+                "{path} version={value}: {}",
+                posted.body
+            );
+            assert!(!raw(&posted.body), "{path} version={value} reflected raw");
+        }
     }
     let amount = app
         .post(
@@ -549,7 +662,10 @@ async fn dashboard_figures_stay_exact_after_random_writes() {
                     ("status", status.into()),
                 ],
             ),
-            (_, Some((id, _))) => (format!("/invoices/{id}/delete"), vec![]),
+            (_, Some((id, version))) => (
+                format!("/invoices/{id}/delete"),
+                vec![("version", version.to_string())],
+            ),
         };
         let mut fields: Vec<(&str, &str)> = form
             .iter()

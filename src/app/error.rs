@@ -2,8 +2,11 @@
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use maud::html;
+use maud::{Markup, html};
+use tower_sessions::Session;
 
+use super::auth::SignedIn;
+use super::auth::session::signed_in;
 use super::components::layout;
 
 /// What a handler can fail with before its page starts streaming.
@@ -72,7 +75,7 @@ impl AppError {
     }
 
     /// What the reader is told. Server errors say nothing of their cause, which
-    /// [`log_failures`] logs.
+    /// [`error_pages`] logs.
     fn message(&self) -> String {
         match self {
             error if error.is_unavailable() => {
@@ -88,7 +91,7 @@ impl AppError {
 
 /// A server error's cause, with its whole source chain (`database error: pool timed out
 /// …`), carried in the response's extensions from [`AppError::into_response`] to
-/// [`log_failures`], which logs it inside the request's span.
+/// [`error_pages`], which logs it inside the request's span.
 #[derive(Debug, Clone)]
 pub struct FailedRequest(pub String);
 
@@ -104,47 +107,80 @@ fn with_sources(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Middleware: logs the cause of every server error an [`AppError`] answered, with the
-/// request's method and path, at `error` level, inside the request's span (the tracing
-/// layer's, which also logs the status).
-pub async fn log_failures(
+/// What an error page says, kept in the response's extensions by
+/// [`AppError::into_response`], which has no request and so renders for a reader who is not
+/// signed in: [`error_pages`] renders it again for a signed-in one.
+#[derive(Debug, Clone)]
+struct ErrorPage {
+    title: &'static str,
+    message: String,
+}
+
+/// Middleware around the Acme routes, inside the session layer and the request's span:
+/// - logs the cause of every server error an [`AppError`] answered, with the request's
+///   method and path, at `error` level (the tracing layer's span also logs the status);
+/// - shows a signed-in reader's account (name, sign-out) on an error page, not "Log in".
+pub async fn error_pages(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let session = request.extensions().get::<Session>().cloned();
     let response = next.run(request).await;
     if let Some(FailedRequest(cause)) = response.extensions().get::<FailedRequest>() {
         let status = response.status().as_u16();
         tracing::error!(%method, path, status, error = %cause, "request failed");
     }
-    response
+    match (response.extensions().get::<ErrorPage>().cloned(), session) {
+        (Some(page), Some(session)) => for_the_reader(response, &page, &session).await,
+        _ => response,
+    }
+}
+
+/// `response`, an error page, with `session`'s user in its navigation if one is signed in.
+/// A session that cannot be read leaves the page as it is.
+async fn for_the_reader(response: Response, page: &ErrorPage, session: &Session) -> Response {
+    let Ok(Some(user)) = signed_in(session).await else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    let markup = render(parts.status, page, Some(&user));
+    Response::from_parts(parts, axum::body::Body::from(markup.into_string()))
+}
+
+/// The page of an error: its status, title and message, in the Acme layout.
+fn render(status: StatusCode, page: &ErrorPage, user: Option<&SignedIn>) -> Markup {
+    let frame = layout::Frame {
+        title: page.title,
+        description: &page.message,
+        active: "",
+        user,
+    };
+    html! {
+        (maud::DOCTYPE)
+        html lang="en" {
+            head { meta charset="utf-8"; (layout::head(page.title, &page.message)) }
+            body {
+                (layout::body(&frame, html! {
+                    h1 { (status.as_u16()) " · " (page.title) }
+                    p { (page.message) }
+                    p { a href="/dashboard" { "Back to the dashboard" } }
+                }))
+            }
+        }
+    }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = self.message();
-        let title = status.canonical_reason().unwrap_or("Error");
-        let frame = layout::Frame {
-            title,
-            description: &message,
-            active: "",
-            user: None,
+        let page = ErrorPage {
+            title: status.canonical_reason().unwrap_or("Error"),
+            message: self.message(),
         };
-        let page = html! {
-            (maud::DOCTYPE)
-            html lang="en" {
-                head { meta charset="utf-8"; (layout::head(title, &message)) }
-                body {
-                    (layout::body(&frame, html! {
-                        h1 { (status.as_u16()) " · " (title) }
-                        p { (message) }
-                        p { a href="/dashboard" { "Back to the dashboard" } }
-                    }))
-                }
-            }
-        };
-        let mut response = (status, page).into_response();
+        let mut response = (status, render(status, &page, None)).into_response();
+        response.extensions_mut().insert(page);
         if status.is_server_error() {
             response
                 .extensions_mut()

@@ -7,7 +7,7 @@ use axum::middleware;
 
 use super::AppState;
 use super::auth::{self, FORM_BODY_LIMIT, csrf};
-use super::error::AppError;
+use super::error::{self, AppError};
 use super::{assets, pages};
 
 /// The whole application: the Acme pages, the `/bench` pages and the static assets.
@@ -38,8 +38,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound("page") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn(csrf::same_origin))
+        .layer(middleware::from_fn(error::error_pages))
         .layer(state.auth.session_layer(&state.db))
-        .layer(middleware::from_fn(crate::app::error::log_failures))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .with_state(state)
         .merge(bench)

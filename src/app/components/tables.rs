@@ -57,7 +57,7 @@ pub fn invoice_rows(invoices: &[InvoiceRow], csrf: &str) -> Markup {
                 td class="amount" { (dollars(invoice.amount_cents)) }
                 td { (date(&invoice.date)) }
                 td { span class={ "status status-" (invoice.status) } { (invoice.status) } }
-                td class="actions" { (invoice_actions(invoice.id, csrf)) }
+                td class="actions" { (invoice_actions(invoice, csrf)) }
             }
         }
         @if invoices.is_empty() {
@@ -68,14 +68,25 @@ pub fn invoice_rows(invoices: &[InvoiceRow], csrf: &str) -> Markup {
 
 /// Edit and delete of one invoice. Deleting is a POST form, so it works without JavaScript
 /// and no link prefetcher can delete anything.
-pub fn invoice_actions(id: i64, csrf: &str) -> Markup {
+pub fn invoice_actions(invoice: &InvoiceRow, csrf: &str) -> Markup {
+    let id = invoice.id;
     html! {
         span class="row-actions" {
             a class="button small secondary" href={ "/invoices/" (id) "/edit" } aria-label={ "Edit invoice " (id) } { "Edit" }
-            form method="post" action={ "/invoices/" (id) "/delete" } {
-                input type="hidden" name=(csrf::FIELD) value=(csrf);
-                button type="submit" class="button small danger" aria-label={ "Delete invoice " (id) } { "Delete" }
-            }
+            (delete_form(invoice, csrf, "Delete"))
+        }
+    }
+}
+
+/// The form that deletes `invoice` as the reader sees it: it carries the invoice's
+/// version, so a delete never discards a save the reader has not seen (`409` instead).
+pub fn delete_form(invoice: &InvoiceRow, csrf: &str, label: &str) -> Markup {
+    let id = invoice.id;
+    html! {
+        form method="post" action={ "/invoices/" (id) "/delete" } {
+            input type="hidden" name=(csrf::FIELD) value=(csrf);
+            input type="hidden" name="version" value=(invoice.version);
+            button type="submit" class="button small danger" aria-label={ "Delete invoice " (id) } { (label) }
         }
     }
 }

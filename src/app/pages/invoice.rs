@@ -93,7 +93,7 @@ async fn invoice(
             html! {
                 div class="title-row" {
                     h1 { (title) }
-                    (tables::invoice_actions(found.id, &user.csrf))
+                    (tables::invoice_actions(&found, &user.csrf))
                 }
                 dl class="invoice-facts panel" {
                     dt { "Amount" } dd class="amount" { (dollars(found.amount_cents)) }

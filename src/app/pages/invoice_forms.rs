@@ -5,7 +5,9 @@
 //! Every success is a `303` to `/invoices` with a one-time message (post/redirect/get, so a
 //! reload never posts again). A form with mistakes comes back as `422` with what the user
 //! typed and a message per field; a save over someone else's newer save is a `409` that
-//! shows both. The sign-in guard has already checked the session and the CSRF token.
+//! shows both, as is a delete of an invoice saved since the reader's page showed it. A
+//! save of an invoice deleted meanwhile is a `409` with the create form holding what the
+//! user typed. The sign-in guard has already checked the session and the CSRF token.
 
 use crate::app::forms::AppForm;
 use axum::extract::{Path, State};
@@ -21,6 +23,7 @@ use crate::app::auth::{SignedIn, session};
 use crate::app::components::format::dollars;
 use crate::app::components::invoice_form::{InvoiceForm, invoice_form};
 use crate::app::components::layout::{self, Frame};
+use crate::app::components::tables::delete_form;
 use crate::app::error::{AppError, Result};
 use crate::app::forms::invoice::{FieldErrors, InvoiceFields, new_form_key};
 use crate::db::writes::{self, CreateOutcome, DeleteOutcome, UpdateOutcome};
@@ -166,7 +169,10 @@ async fn update(
     page: Page,
     AppForm(fields): AppForm<InvoiceFields>,
 ) -> Result<Response> {
-    let invoice = existing_invoice(&app, &id).await?;
+    let id = invoice_id(&id)?;
+    let Some(invoice) = db::invoice_by_id(&app.db, id).await? else {
+        return deleted_while_editing(&app, &user, page, id, fields).await;
+    };
     // A form without a version cannot say what it was made from: it is treated as made
     // from a version before every save, so it never overwrites anything silently.
     let version = fields.version().unwrap_or(0);
@@ -183,7 +189,9 @@ async fn update(
         UpdateOutcome::Updated | UpdateOutcome::AlreadySaved => {
             return redirect_with(&session, format!("Invoice #{} saved.", invoice.id)).await;
         }
-        UpdateOutcome::NotFound => return Err(AppError::NotFound("invoice")),
+        UpdateOutcome::NotFound => {
+            return deleted_while_editing(&app, &user, page, invoice.id, fields).await;
+        }
         UpdateOutcome::UnknownCustomer => {
             let errors = FieldErrors::unknown_customer();
             return edit_page(&app, &user, page, EditView { errors, ..refused }).await;
@@ -197,17 +205,36 @@ async fn update(
     edit_page(&app, &user, page, view).await
 }
 
+/// The answer to saving an invoice that was deleted meanwhile: `409`, and the create form
+/// holding what the user typed, so that nothing they wrote is lost.
+async fn deleted_while_editing(
+    app: &AppState,
+    user: &SignedIn,
+    page: Page,
+    id: i64,
+    fields: InvoiceFields,
+) -> Result<Response> {
+    let fields = InvoiceFields {
+        version: None,
+        ..fields
+    };
+    let errors = FieldErrors {
+        form: Some(format!(
+            "Invoice #{id} was deleted while you were editing it. Your values are below: \
+             create them as a new invoice, or leave this page to drop them."
+        )),
+        ..FieldErrors::default()
+    };
+    create_page(app, user, page, &fields, &errors, StatusCode::CONFLICT).await
+}
+
 /// What a `409` says: the invoice as someone else saved it; the form below keeps the user's
 /// values, now based on that version, so saving again replaces theirs knowingly.
 fn conflict_notice(current: &InvoiceRow) -> Markup {
     html! {
         div class="form-error conflict" role="alert" {
             p { strong { "Someone else saved this invoice while you were editing it." } " Your changes have not been saved. It now reads:" }
-            dl class="invoice-facts" {
-                dt { "Customer" } dd { (current.customer_name) }
-                dt { "Amount" } dd { (dollars(current.amount_cents)) }
-                dt { "Status" } dd { (current.status) }
-            }
+            (invoice_facts(current))
             p { "Your values are below: save again to replace theirs, or cancel to keep them." }
         }
     }
@@ -270,15 +297,58 @@ async fn edit_page(
 
 async fn delete(
     State(app): State<AppState>,
+    Extension(user): Extension<SignedIn>,
     session: Session,
     Path(id): Path<String>,
+    page: Page,
+    AppForm(fields): AppForm<InvoiceFields>,
 ) -> Result<Response> {
     let id = invoice_id(&id)?;
-    let message = match writes::delete_invoice(&app.db, id).await? {
-        DeleteOutcome::Deleted => format!("Invoice #{id} deleted."),
-        DeleteOutcome::NotFound => format!("Invoice #{id} does not exist (any more)."),
+    // As for an edit, a form without a version is taken as made before every save: the
+    // reader is shown the invoice and asked again.
+    let version = fields.version().unwrap_or(0);
+    let current = match writes::delete_invoice(&app.db, id, version).await? {
+        DeleteOutcome::Deleted => {
+            return redirect_with(&session, format!("Invoice #{id} deleted.")).await;
+        }
+        DeleteOutcome::NotFound => {
+            let message = format!("Invoice #{id} does not exist (any more).");
+            return redirect_with(&session, message).await;
+        }
+        DeleteOutcome::Changed(current) => current,
     };
-    redirect_with(&session, message).await
+    let title = format!("Delete invoice #{id}?");
+    let notice = html! {
+        div class="form-error conflict" role="alert" {
+            p { strong { "This invoice was saved after your page showed it." } " Nothing has been deleted. It now reads:" }
+            (invoice_facts(&current))
+        }
+    };
+    let choice = html! {
+        div class="form-actions" {
+            a class="button secondary" href=(AFTER_WRITE) { "Keep it" }
+            (delete_form(&current, &user.csrf, "Delete it as it is now"))
+        }
+    };
+    Ok(form_page(
+        page,
+        &user,
+        &title,
+        notice,
+        choice,
+        StatusCode::CONFLICT,
+    ))
+}
+
+/// An invoice's customer, amount and status, as a conflict notice shows them.
+fn invoice_facts(invoice: &InvoiceRow) -> Markup {
+    html! {
+        dl class="invoice-facts" {
+            dt { "Customer" } dd { (invoice.customer_name) }
+            dt { "Amount" } dd { (dollars(invoice.amount_cents)) }
+            dt { "Status" } dd { (invoice.status) }
+        }
+    }
 }
 
 /// The page around a form: complete before it is sent (its data is awaited first), so it

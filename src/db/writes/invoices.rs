@@ -58,11 +58,14 @@ pub enum UpdateOutcome {
 }
 
 /// What [`delete_invoice`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeleteOutcome {
     Deleted,
     /// There was no such invoice (already deleted, or never existed).
     NotFound,
+    /// The invoice was saved since the version the request was made from: nothing was
+    /// deleted; here it is as it is now.
+    Changed(Box<InvoiceRow>),
 }
 
 /// Creates an invoice from `draft`, dated today (UTC), unless the form keyed `form_key` was
@@ -201,17 +204,27 @@ pub async fn update_invoice(
     })
 }
 
-/// Deletes invoice `id`; the triggers take it out of the monthly totals in the same
-/// transaction.
-pub async fn delete_invoice(db: &Db, id: i64) -> Result<DeleteOutcome, sqlx::Error> {
-    in_transaction!(db, |tx, _dialect| {
-        let deleted = sqlx::query("delete from invoices where id = $1")
+/// Deletes invoice `id` if it is still at `version` (what the reader saw when they chose to
+/// delete it: a delete must not silently discard someone's later save); the triggers take
+/// it out of the monthly totals in the same transaction.
+pub async fn delete_invoice(db: &Db, id: i64, version: i64) -> Result<DeleteOutcome, sqlx::Error> {
+    in_transaction!(db, |tx, dialect| {
+        let deleted = sqlx::query("delete from invoices where id = $1 and version = $2")
             .bind(id)
+            .bind(version)
             .execute(&mut *tx)
             .await?
             .rows_affected();
         if deleted == 0 {
-            return Ok(DeleteOutcome::NotFound);
+            let current: Option<InvoiceRow> =
+                sqlx::query_as(dialect.pick(INVOICE_BY_ID_SQLITE, INVOICE_BY_ID_POSTGRES))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            tx.rollback().await?;
+            return Ok(current.map_or(DeleteOutcome::NotFound, |current| {
+                DeleteOutcome::Changed(Box::new(current))
+            }));
         }
         changes::record(&mut *tx, INVOICE_WRITE).await?;
         tx.commit().await?;
