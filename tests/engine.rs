@@ -905,20 +905,25 @@ async fn on_a_paused_clock_the_page_takes_exactly_its_slowest_section() {
 }
 
 /// On the paused clock, a section's timeout view comes exactly at its timeout, and the
-/// page's deadline bounds the others.
+/// page's deadline, where it is earlier, bounds every section instead.
 #[tokio::test(start_paused = true)]
 async fn on_a_paused_clock_timeouts_and_the_deadline_fall_exactly() {
-    let engine = Engine::new(EngineConfig {
-        section_timeout: ms(2_000),
-        page_deadline: ms(3_000),
-        ..EngineConfig::default()
-    });
-    let started = tokio::time::Instant::now();
-    let document = document_of(Page::new(&engine, Mode::Blocking), &[100, 60_000]).await;
-    let took = started.elapsed();
-    assert!(document.contains("done-0"));
-    assert_eq!(document.matches("braid-timeout").count(), 1, "{document}");
-    assert!(ms(2_000) <= took && took <= ms(2_001), "{took:?}");
+    for (timeout, deadline, expected) in [(2_000, 3_000, 2_000), (10_000, 3_000, 3_000)] {
+        let engine = Engine::new(EngineConfig {
+            section_timeout: ms(timeout),
+            page_deadline: ms(deadline),
+            ..EngineConfig::default()
+        });
+        let started = tokio::time::Instant::now();
+        let document = document_of(Page::new(&engine, Mode::Blocking), &[100, 60_000]).await;
+        let took = started.elapsed();
+        assert!(document.contains("done-0"));
+        assert_eq!(document.matches("braid-timeout").count(), 1, "{document}");
+        assert!(
+            ms(expected) <= took && took <= ms(expected + 1),
+            "timeout {timeout} ms, deadline {deadline} ms: {took:?}"
+        );
+    }
 }
 
 /// The sections of a page run at the same time, proved without a clock: each waits at a

@@ -151,6 +151,26 @@ async fn each_section_has_a_span_with_name_outcome_and_latency() {
     }
 }
 
+/// A log written to a file (stdout not a terminal) is plain text: no ANSI colour codes,
+/// which would garble it in any viewer but a terminal.
+#[tokio::test]
+async fn a_log_to_a_file_has_no_colour_codes() {
+    let braid = Braid::spawn_logging(&["--demo-latency", "revenue=50"], "braid=debug").await;
+    let cookie = braid.sign_in().await;
+    let dashboard = record_with(&braid.url("/dashboard"), &[("cookie", &cookie)]).await;
+    assert_eq!(dashboard.status, 200);
+    let log = braid.log();
+    assert!(
+        log.contains("section settled"),
+        "a debug line per section:\n{log}"
+    );
+    assert!(log.contains("DEBUG"), "levels written:\n{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "escape codes in the log file:\n{log}"
+    );
+}
+
 /// The dashboard's cached sections in `/metrics` (lookups by section and result) and on the
 /// timeline (`cache miss`, then `cache hit`); a restart loses nothing but warmth: the same
 /// session, the same figures, every section a miss again.

@@ -446,6 +446,16 @@ impl CapturedLog {
             .finish()
     }
 
+    /// As [`CapturedLog::subscriber`], with `debug` events and spans (tower-http's request
+    /// span is at `debug`).
+    pub fn debug_subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
+        tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .finish()
+    }
+
     pub fn text(&self) -> String {
         let bytes = self.0.lock().map(|bytes| bytes.clone()).unwrap_or_default();
         String::from_utf8_lossy(&bytes).into_owned()

@@ -155,6 +155,11 @@ impl Page {
     }
 
     /// Registers a cached section; see [`Scope::cached_section`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime, when the entry must be produced or refreshed (that is
+    /// spawned).
     pub fn cached_section<K: CacheKey>(
         &self,
         section: &CachedSection<K>,
@@ -165,6 +170,10 @@ impl Page {
     }
 
     /// Starts a shared value now; see [`Scope::resource`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime, when the producer is not complete at once (it is spawned).
     pub fn resource<T, E, F>(&self, producer: F) -> Resource<T>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
@@ -216,6 +225,10 @@ impl Scope {
     ///
     /// The producer's `Err`, a panic, or its timeout renders the section's error or timeout
     /// view; the page still completes with every other section.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime, when the producer is not complete at once (it is spawned).
     pub fn section<F, E>(&self, fallback: Markup, producer: F) -> Slot
     where
         F: Future<Output = Result<Markup, E>> + Send + 'static,
@@ -234,6 +247,11 @@ impl Scope {
     ///
     /// HTML that contains this page's CSP nonce is refused (the section shows its error
     /// view): a nonce is per request, and cached HTML is shared.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime, when the entry must be produced or refreshed (that is
+    /// spawned).
     pub fn cached_section<K: CacheKey>(
         &self,
         section: &CachedSection<K>,
@@ -315,6 +333,10 @@ impl Scope {
     /// Starts a value that several sections can await ([`Resource::get`]); it runs once, on
     /// its own task, whether or not anyone awaits it yet. Sections that do not await it never
     /// wait for it.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime, when the producer is not complete at once (it is spawned).
     pub fn resource<T, E, F>(&self, producer: F) -> Resource<T>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
@@ -433,13 +455,43 @@ mod tests {
         ));
     }
 
-    /// `with_name` on a page already shared keeps the name its sections' logs carry.
+    /// `with_name` on a page already shared keeps the name its sections' logs carry, and
+    /// says so in a warning naming both.
     #[test]
     fn a_shared_page_keeps_its_name() {
-        let page = Page::new(&Engine::default(), Mode::OutOfOrder).with_name("/first");
-        let scope = page.scope();
-        let page = page.with_name("/second");
+        let log = Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || Written(writer.clone()))
+            .finish();
+        let (page, scope) = tracing::subscriber::with_default(subscriber, || {
+            let page = Page::new(&Engine::default(), Mode::OutOfOrder).with_name("/first");
+            let scope = page.scope();
+            (page.with_name("/second"), scope)
+        });
         assert_eq!(&*scope.shared.name, "/first");
         assert_eq!(&*page.scope.shared.name, "/first");
+        let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+        assert!(
+            text.contains("WARN")
+                && text.contains("page=\"/first\"")
+                && text.contains("ignored=\"/second\""),
+            "{text}"
+        );
+    }
+
+    /// A log writer that appends to a shared buffer.
+    struct Written(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Written {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 }

@@ -154,11 +154,12 @@ async fn a_removed_database_file_does_not_take_the_server_down() {
 /// private page whose session this process no longer keeps cannot check the sign-in, so it
 /// answers `503 Service Unavailable` with
 /// `Retry-After` and a message saying to try again — not a 500, not a hang — while the
-/// public landing page still serves.
+/// public landing page still serves. The cause is logged once, inside the request's span,
+/// with its whole source chain.
 #[tokio::test]
 async fn a_database_out_of_reach_is_a_503_with_retry_after() {
     let log = crate::util::CapturedLog::default();
-    let _guard = tracing::subscriber::set_default(log.subscriber());
+    let _guard = tracing::subscriber::set_default(log.debug_subscriber());
     let app = start_app("").await;
     // Past the time a process keeps a session it read: the sign-in must be read again.
     tokio::time::sleep(braid::db::sessions::KEPT_FOR + std::time::Duration::from_millis(100)).await;
@@ -176,5 +177,24 @@ async fn a_database_out_of_reach_is_a_503_with_retry_after() {
         app.record("/").await.status,
         200,
         "the landing page reads nothing"
+    );
+    let text = log.text();
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("request failed"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    let line = failed[0];
+    assert!(
+        line.contains("ERROR") && line.contains("request{method=GET uri=/dashboard"),
+        "logged inside the request's span: {line}"
+    );
+    assert!(
+        line.contains("status=503") && line.contains("error=session store: "),
+        "with the status and the cause's source chain: {line}"
+    );
+    assert!(
+        line.to_lowercase().contains("pool"),
+        "the innermost cause: {line}"
     );
 }
