@@ -123,8 +123,9 @@ pub struct ServeConfig {
 
     /// Memory that responses in flight may hold, in MiB; a request whose response would not
     /// fit gets `503` + `Retry-After`. Each response is counted until its body ends, by the
-    /// compression it gets: 16 KiB, 448 KiB with gzip, 96 KiB for a brotli stream (a
-    /// browser's), 768 KiB for a brotli response of known length.
+    /// compressor it holds: 16 KiB for a stream (compressed chunk by chunk, it holds none)
+    /// or an uncompressed response; 448 KiB (gzip) or 768 KiB (brotli) for a compressed
+    /// response of known length.
     #[arg(long, env = "BRAID_STREAM_MEMORY_MIB", default_value_t = ServerOptions::default().stream_memory / (1024 * 1024))]
     pub stream_memory_mib: u64,
 

@@ -2,16 +2,16 @@
 //! hold until its body ends, priced by the compression it asked for, and a request that
 //! does not fit gets a fast `503`.
 //!
-//! A held stream's memory is mostly its compressor's: measured per held `/bench/hold`
-//! stream (BENCHMARKS.md, "Compression memory per held stream"), 7 KB without compression,
-//! 411 KB with gzip (flate2's deflate state, whatever the level), 68 KB with brotli at the
-//! quality of streams (`server::STREAM_QUALITY`) and 704 KB at the default quality, which a
-//! response of known length gets while it is written. Counting streams alone let 10,000
-//! browser streams ask for 7 GB.
+//! A held stream holds no compressor: streams are compressed chunk by chunk, each chunk by
+//! an encoder of its own that is dropped at once (`server::chunk_compression`), so a held
+//! stream costs what an uncompressed one does (BENCHMARKS.md, "Compression memory per held
+//! stream"). A response of known length is compressed by tower-http's layer, which holds
+//! its encoder while the response is written: 411 KB with gzip (flate2's deflate state,
+//! whatever the level), 704 KB with brotli at the default quality.
 //!
 //! A request reserves the price of a stream when it is admitted, and a response that turns
-//! out to be of known length and brotli-compressed adds the rest when the handler returns;
-//! if that does not fit, it goes out uncompressed ([`SendUncompressed`]), so the budget is
+//! out to be of known length and compressed adds the rest when the handler returns; if
+//! that does not fit, it goes out uncompressed ([`SendUncompressed`]), so the budget is
 //! never exceeded.
 
 use std::pin::Pin;
@@ -24,18 +24,17 @@ use http::HeaderMap;
 use http::header::ACCEPT_ENCODING;
 use http_body::{Frame, SizeHint};
 
-/// What a response in flight is counted at, without compression: its stream, buffers and
-/// sections (7 KB measured), with room.
+/// What a response in flight is counted at without a held compressor (every stream, any
+/// response sent uncompressed): its stream, buffers and sections (7 KB measured), with
+/// room.
 pub const PLAIN_RESPONSE_BYTES: u64 = 16 * 1024;
-/// With gzip: flate2's deflate state (411 KB measured), with room.
-pub const GZIP_RESPONSE_BYTES: u64 = 448 * 1024;
-/// A brotli stream, at the quality of streams (68 KB measured), with room.
-pub const BROTLI_STREAM_BYTES: u64 = 96 * 1024;
+/// A gzip response of known length: flate2's deflate state (411 KB measured), with room.
+pub const GZIP_DOCUMENT_BYTES: u64 = 448 * 1024;
 /// A brotli response of known length, at the default quality (704 KB measured), with room.
 pub const BROTLI_DOCUMENT_BYTES: u64 = 768 * 1024;
 
-/// The default budget: 1 GiB, about 10,900 browser streams (brotli), 2,300 with gzip, or
-/// 65,000 uncompressed.
+/// The default budget: 1 GiB, about 65,000 held streams, compressed or not, or 1,400
+/// brotli responses of known length being written at once.
 pub const DEFAULT_BUDGET_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The bytes that responses in flight have reserved, against a budget. Cheap to clone.
@@ -140,18 +139,14 @@ pub struct Price {
 /// The price of a response to a request with these headers, by the encoding the
 /// compression layers will choose ([`chosen`]).
 pub fn price(headers: &HeaderMap) -> Price {
-    let same = |bytes| Price {
-        stream: bytes,
-        document: bytes,
+    let document = match chosen(headers) {
+        Some(Coding::Brotli) => BROTLI_DOCUMENT_BYTES,
+        Some(Coding::Gzip) => GZIP_DOCUMENT_BYTES,
+        Some(Coding::Identity) | None => PLAIN_RESPONSE_BYTES,
     };
-    match chosen(headers) {
-        Some(Coding::Brotli) => Price {
-            stream: BROTLI_STREAM_BYTES,
-            document: BROTLI_DOCUMENT_BYTES,
-        },
-        // gzip's state does not depend on the level: a gzip stream costs what it costs.
-        Some(Coding::Gzip) => same(GZIP_RESPONSE_BYTES),
-        Some(Coding::Identity) | None => same(PLAIN_RESPONSE_BYTES),
+    Price {
+        stream: PLAIN_RESPONSE_BYTES,
+        document,
     }
 }
 
@@ -320,7 +315,8 @@ mod tests {
         assert_eq!(chosen_for(&["identity;q=0"]), None, "406");
         assert_eq!(chosen_for(&["*;q=0"]), None);
         assert_eq!(chosen_for(&[]), Some(Coding::Identity));
-        assert_eq!(price(&headers(&["gzip"])).stream, GZIP_RESPONSE_BYTES);
+        assert_eq!(price(&headers(&["gzip"])).stream, PLAIN_RESPONSE_BYTES);
+        assert_eq!(price(&headers(&["gzip"])).document, GZIP_DOCUMENT_BYTES);
         assert_eq!(price(&headers(&["br"])).document, BROTLI_DOCUMENT_BYTES);
         assert_eq!(price(&headers(&["deflate"])).stream, PLAIN_RESPONSE_BYTES);
     }

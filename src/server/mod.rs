@@ -19,20 +19,17 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
-use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::trace::TraceLayer;
 
 mod budget;
+mod chunk_compression;
 mod limits;
 pub mod metrics;
 mod read_eof;
 
-pub use budget::{
-    BROTLI_DOCUMENT_BYTES, BROTLI_STREAM_BYTES, GZIP_RESPONSE_BYTES, MemoryBudget,
-    PLAIN_RESPONSE_BYTES,
-};
+pub use budget::{BROTLI_DOCUMENT_BYTES, GZIP_DOCUMENT_BYTES, MemoryBudget, PLAIN_RESPONSE_BYTES};
 pub use limits::Limits;
 
 use crate::app::{AppSettings, AppState};
@@ -132,8 +129,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
 /// Adds the middleware every response goes through: request counting, limits,
 /// compression, tracing.
 ///
-/// Compression flushes whatever it holds each time the body is pending
-/// (async-compression ≥ 0.4.31), so every streamed chunk still reaches the client on time.
+/// Two compression layers, each leaving the other's responses alone: streamed pages, held
+/// open while their sections wait, are compressed chunk by chunk by
+/// [`chunk_compression`], which holds no encoder between chunks; everything of a known
+/// length goes through tower-http's layer, which also answers `406` when no coding is
+/// acceptable and never compresses a response that already has a `Content-Encoding`.
 pub fn with_middleware(router: Router, limits: Limits) -> Router {
     router
         .route_layer(axum::middleware::from_fn(metrics::count_requests))
@@ -141,43 +141,28 @@ pub fn with_middleware(router: Router, limits: Limits) -> Router {
             limits,
             limits::enforce,
         ))
-        // Inner: streamed pages, held open while their sections wait; outer: everything
-        // of a known length. Each leaves the other's responses alone (the outer one never
-        // compresses a response that already has a `Content-Encoding`).
-        .layer(
-            CompressionLayer::new()
-                .gzip(true)
-                .br(true)
-                .quality(STREAM_QUALITY)
-                .compress_when(DefaultPredicate::new().and(Streamed(true))),
-        )
+        .layer(chunk_compression::ChunkCompressionLayer)
         .layer(
             CompressionLayer::new().gzip(true).br(true).compress_when(
                 DefaultPredicate::new()
-                    .and(Streamed(false))
+                    .and(OfKnownLength)
                     .and(budget::Compressible),
             ),
         )
         .layer(TraceLayer::new_for_http())
 }
 
-/// The compression quality of streamed responses. A stream holds its compressor while its
-/// sections wait: brotli at its default quality holds 704 KB, at quality 1 about 68 KB with
-/// the rest of a held stream (BENCHMARKS.md, "Compression memory per held stream"), for
-/// about a quarter more bytes on the wire. Responses of a known length (a page whose sections were all ready, the cached
-/// dashboard) hold theirs only while they are written, and keep the default.
-pub const STREAM_QUALITY: CompressionLevel = CompressionLevel::Precise(1);
-
-/// Whether a response is streamed: its length is not known when its head is sent.
+/// Whether a response's length is known (it is not streamed): the predicate of
+/// tower-http's compression layer, which streams never reach.
 #[derive(Debug, Clone, Copy)]
-struct Streamed(bool);
+struct OfKnownLength;
 
-impl Predicate for Streamed {
+impl Predicate for OfKnownLength {
     fn should_compress<B>(&self, response: &http::Response<B>) -> bool
     where
         B: http_body::Body,
     {
-        is_streamed(response) == self.0
+        !is_streamed(response)
     }
 }
 
