@@ -27,16 +27,30 @@ use pages::dashboard::DashboardSections;
 pub use latency::DemoLatency;
 pub use routes::router;
 
-/// What every handler can reach. Cheap to clone: each field is a handle.
+/// What every handler can reach, behind one `Arc`: axum clones a handler's state for every
+/// request, and for each `from_fn_with_state` layer, so a clone is one reference count
+/// rather than one per handle (about a dozen). Its fields are [`AppHandles`]'s.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppHandles>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppHandles;
+
+    fn deref(&self) -> &AppHandles {
+        &self.0
+    }
+}
+
+/// The handles an [`AppState`] shares.
+#[derive(Debug)]
+pub struct AppHandles {
     /// The streaming engine (the `Page` extractor finds it here).
     pub engine: Engine,
     /// The SQLite pools.
     pub db: Db,
     /// Artificial latency per section, to watch the page fill in.
     pub latency: DemoLatency,
-    /// Sign-in settings (in an `Arc`: the state is cloned for every request).
+    /// Sign-in settings (an `Arc`: the session layer keeps its own handle).
     pub auth: Arc<Auth>,
     /// The dashboard's cached sections.
     pub dashboard: DashboardSections,
@@ -102,13 +116,13 @@ impl AppState {
     ) -> Result<AppState, CacheError> {
         let dashboard = DashboardSections::define(&engine, &db, &latency, section_cache)?;
         changes::follow(&db, &engine);
-        Ok(AppState {
+        Ok(AppState(Arc::new(AppHandles {
             engine,
             db,
             latency,
             auth: Arc::new(auth),
             dashboard,
-        })
+        })))
     }
 }
 

@@ -264,7 +264,7 @@ impl Scope {
         // have been produced for this request, a miss.
         let slot = match found {
             Found::Ready(html) => {
-                let outcome = Outcome::Ready(html.to_string());
+                let outcome = Outcome::Ready(String::from(&*html));
                 self.register(Markup::default(), Some(lookup), std::future::ready(outcome))
             }
             Found::Wait(wait) => {

@@ -258,7 +258,11 @@ impl PagePolicy {
     /// The Content-Security-Policy header with this response's nonce.
     pub(crate) fn content_security_policy(&self, nonce: &str) -> String {
         let (before, after) = &self.csp_around_nonce;
-        format!("{before}{nonce}{after}")
+        let mut header = String::with_capacity(before.len() + nonce.len() + after.len());
+        header.push_str(before);
+        header.push_str(nonce);
+        header.push_str(after);
+        header
     }
 
     /// The header, split where the nonce goes (in `script-src`, which every policy has).

@@ -176,9 +176,10 @@ pub(crate) struct SlotMarker {
 
 impl SlotMarker {
     pub(crate) fn new(token: &str) -> Self {
-        Self {
-            token: format!("{token}:"),
-        }
+        let mut marker = String::with_capacity(token.len() + 1);
+        marker.push_str(token);
+        marker.push(':');
+        Self { token: marker }
     }
 
     pub(crate) fn write(&self, out: &mut String, id: u32) {
