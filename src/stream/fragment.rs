@@ -56,25 +56,34 @@ fn is_special(name: &[u8]) -> bool {
 fn plain(html: &[u8]) -> bool {
     let mut at = 0;
     while let Some(lt) = next_lt(html, at) {
-        at = lt;
-        let (is_end, name_start) = match &html[at + 1..] {
-            [b'/', c, ..] if c.is_ascii_alphabetic() => (true, at + 2),
-            [c, ..] if c.is_ascii_alphabetic() => (false, at + 1),
-            [b'!' | b'?' | b'/', ..] | [] => return false,
-            _ => {
-                at += 1;
+        let (is_end, name_start) = match html.get(lt + 1) {
+            Some(c) if c.is_ascii_alphabetic() => (false, lt + 1),
+            Some(b'/') => match html.get(lt + 2) {
+                Some(c) if c.is_ascii_alphabetic() => (true, lt + 2),
+                _ => return false,
+            },
+            Some(b'!' | b'?') | None => return false,
+            Some(_) => {
+                at = lt + 1;
                 continue;
             }
         };
-        let name_len = html[name_start..]
+        let name_end = html[name_start..]
             .iter()
-            .position(|b| b.is_ascii_whitespace() || *b == b'/' || *b == b'>')
-            .unwrap_or(html.len() - name_start);
-        let name = &html[name_start..name_start + name_len];
-        let Some(end) = tag_end(html, name_start + name_len) else {
-            return false;
+            .position(|&b| ENDS_NAME[usize::from(b)])
+            .map_or(html.len(), |length| name_start + length);
+        let name = &html[name_start..name_end];
+        // Most tags end right after their name (`<td>`, `</tr>`).
+        let end = if html.get(name_end) == Some(&b'>') {
+            name_end
+        } else {
+            match tag_end(html, name_end) {
+                Some(end) => end,
+                None => return false,
+            }
         };
-        if is_special(name) {
+        // Every special name has three letters or more (most tags have fewer).
+        if name.len() >= 3 && is_special(name) {
             if is_end && name.eq_ignore_ascii_case(b"template") {
                 return false;
             }
@@ -88,6 +97,17 @@ fn plain(html: &[u8]) -> bool {
     }
     true
 }
+
+/// The bytes that end a tag's name: ASCII whitespace, `/` and `>` (WHATWG HTML § 13.2.5.8).
+const ENDS_NAME: [bool; 256] = {
+    let mut ends = [false; 256];
+    let mut at = 0;
+    while at < 256 {
+        ends[at] = matches!(at as u8, b'\t' | b'\n' | 0x0c | b'\r' | b' ' | b'/' | b'>');
+        at += 1;
+    }
+    ends
+};
 
 /// Where the next `<` at or after `at` is, eight bytes at a time: the bytes XOR `<` have a
 /// zero byte where a `<` is (the "has a zero byte" test of Hacker's Delight § 6-1, whose
