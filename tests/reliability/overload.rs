@@ -5,7 +5,9 @@ use std::time::Duration;
 use braid::server::{PLAIN_RESPONSE_BYTES, ServerOptions};
 use braid::stream::Engine;
 
-use crate::util::{TestServer, eventually, final_body, record, record_with, start_server_with};
+use crate::util::{
+    Recording, TestServer, eventually, final_body, record, record_with, start_server_with,
+};
 
 /// How long `/` holds its stream: its one section takes this long.
 const SECTION_MS: u64 = 2000;
@@ -19,6 +21,30 @@ async fn start_holding(options: ServerOptions) -> (Engine, TestServer) {
     (engine, server)
 }
 
+/// Opens `count` held streams on `/` with `headers` and waits until all are in flight; the
+/// handles give each stream's recording once it ends.
+async fn hold(
+    engine: &Engine,
+    server: &TestServer,
+    count: usize,
+    headers: &'static [(&'static str, &'static str)],
+) -> Vec<tokio::task::JoinHandle<Recording>> {
+    let url = server.url("/");
+    let held: Vec<_> = (0..count)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { record_with(&url, headers).await })
+        })
+        .collect();
+    assert!(
+        eventually(Duration::from_secs(5), || engine.streams_in_flight()
+            == count)
+        .await,
+        "{count} streams in flight"
+    );
+    held
+}
+
 /// Overload: with `max_streams` = 5 and five 2 s streams open, a sixth request gets a 503
 /// with `Retry-After` in a small fraction of those 2 s, while `/metrics` and `/healthz` still
 /// answer (monitoring does not go blind); the five still complete well-formed, and once they
@@ -30,17 +56,7 @@ async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
         ..ServerOptions::default()
     };
     let (engine, server) = start_holding(options).await;
-    let url = server.url("/");
-    let held: Vec<_> = (0..5)
-        .map(|_| {
-            let url = url.clone();
-            tokio::spawn(async move { record(&url).await })
-        })
-        .collect();
-    assert!(
-        eventually(Duration::from_secs(5), || engine.streams_in_flight() == 5).await,
-        "five streams in flight"
-    );
+    let held = hold(&engine, &server, 5, &[]).await;
 
     let refused = record(&server.url("/small")).await;
     assert_eq!(refused.status, 503, "{}", refused.body());
@@ -77,24 +93,14 @@ async fn beyond_max_streams_requests_get_a_fast_503_then_recover() {
 /// compressor would not fit, goes out uncompressed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressed_streams_count_what_they_hold_against_the_budget() {
-    let browser = [("accept-encoding", "br")];
+    const BROWSER: &[(&str, &str)] = &[("accept-encoding", "br")];
     let options = ServerOptions {
         stream_memory: 3 * PLAIN_RESPONSE_BYTES,
         ..ServerOptions::default()
     };
     let (engine, server) = start_holding(options).await;
-    let url = server.url("/");
-    let held: Vec<_> = (0..3)
-        .map(|_| {
-            let url = url.clone();
-            tokio::spawn(async move { record_with(&url, &browser).await })
-        })
-        .collect();
-    assert!(
-        eventually(Duration::from_secs(5), || engine.streams_in_flight() == 3).await,
-        "three browser streams in flight"
-    );
-    let refused = record_with(&server.url("/small"), &browser).await;
+    let held = hold(&engine, &server, 3, BROWSER).await;
+    let refused = record_with(&server.url("/small"), BROWSER).await;
     assert_eq!(refused.status, 503, "{}", refused.body());
     assert_eq!(refused.header("retry-after"), "1");
     assert!(
@@ -108,7 +114,7 @@ async fn compressed_streams_count_what_they_hold_against_the_budget() {
         assert_eq!(rec.header("content-encoding"), "br");
     }
     assert!(eventually(Duration::from_secs(2), || engine.streams_in_flight() == 0).await);
-    let again = record_with(&server.url("/small"), &browser).await;
+    let again = record_with(&server.url("/small"), BROWSER).await;
     assert_eq!(again.status, 200, "the budget is whole again");
     // A response of known length would hold brotli's default-quality compressor, which
     // this budget has no room for: it is sent uncompressed rather than over the budget.
