@@ -18,7 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_io_timeout::TimeoutStream;
-use tower::ServiceExt;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::trace::TraceLayer;
@@ -134,14 +134,19 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
 /// [`chunk_compression`], which holds no encoder between chunks; everything of a known
 /// length goes through tower-http's layer, which also answers `406` when no coding is
 /// acceptable and never compresses a response that already has a `Content-Encoding`.
+///
+/// The stack wraps the router once, as one service, rather than each route
+/// (`Router::layer`): per route, every request cloned the whole stack, and each `from_fn`
+/// layer cloned and boxed everything inside it again. Requests are counted per route
+/// (`route_layer`, where axum knows the route); a router served as another's fallback
+/// (the demo's pages, see `app::router`) counts its own routes the same way.
 pub fn with_middleware(router: Router, limits: Limits) -> Router {
-    router
-        .route_layer(axum::middleware::from_fn(metrics::count_requests))
-        .layer(axum::middleware::from_fn_with_state(
-            limits,
-            limits::enforce,
-        ))
-        .layer(chunk_compression::ChunkCompressionLayer)
+    let counted = router.route_layer(axum::middleware::from_fn(metrics::count_requests));
+    let stack = ServiceBuilder::new()
+        .layer(TraceLayer::new_for_http())
+        // tower-http's compressed body holds its encoder inline (kilobytes for brotli):
+        // boxed at once, so that the layers above move a pointer, not the encoder.
+        .map_response(|response: http::Response<_>| response.map(axum::body::Body::new))
         .layer(
             CompressionLayer::new().gzip(true).br(true).compress_when(
                 DefaultPredicate::new()
@@ -149,7 +154,13 @@ pub fn with_middleware(router: Router, limits: Limits) -> Router {
                     .and(budget::Compressible),
             ),
         )
-        .layer(TraceLayer::new_for_http())
+        .layer(chunk_compression::ChunkCompressionLayer)
+        .layer(axum::middleware::from_fn_with_state(
+            limits,
+            limits::enforce,
+        ))
+        .service(counted);
+    Router::new().fallback_service(stack)
 }
 
 /// Whether a response's length is known (it is not streamed): the predicate of
