@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::cache::{CacheRegistry, Invalidator};
+use super::context::{Context, FitVerdicts};
 use super::policy::PagePolicy;
 
 /// Settings every page of one engine shares.
@@ -61,6 +62,8 @@ struct Inner {
     draining: AtomicBool,
     /// Cached sections' names and the tag clock that invalidates them.
     cache: CacheRegistry,
+    /// Whether each fallback fits where its slot stands, remembered (`context::verdicts`).
+    fits: FitVerdicts,
 }
 
 impl fmt::Debug for Engine {
@@ -120,6 +123,11 @@ impl Engine {
 
     pub(crate) fn cache(&self) -> &CacheRegistry {
         &self.inner.cache
+    }
+
+    /// [`context::fallback_fits`](super::context::fallback_fits), remembered per engine.
+    pub(crate) fn fallback_fits(&self, context: Context, fallback: &str) -> Result<(), String> {
+        self.inner.fits.fallback_fits(context, fallback)
     }
 
     pub(crate) fn drain_token(&self) -> &CancellationToken {

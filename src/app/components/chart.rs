@@ -1,6 +1,6 @@
 //! The monthly revenue chart, as inline SVG: bars, a y axis with dollar labels, month labels.
 
-use maud::{Markup, html};
+use maud::{Markup, Render, html};
 
 use super::format::{month_short, whole_dollars};
 use crate::db::MonthRevenue;
@@ -12,6 +12,27 @@ const BOTTOM: f64 = 24.0;
 const TOP: f64 = 8.0;
 const GRID_LINES: u32 = 4;
 
+/// A coordinate rounded to a tenth, written with integer formatting (`187.3`, `84`): the
+/// shortest exact form of an `f64` (`187.33333333333334`) cost more than the rest of the
+/// chart, and made its markup half as long again.
+struct Coord(f64);
+
+impl Render for Coord {
+    fn render_to(&self, buffer: &mut String) {
+        // Far inside i64: the chart's coordinates are a few hundred units.
+        let tenths = (self.0 * 10.0).round() as i64;
+        if tenths < 0 {
+            buffer.push('-');
+        }
+        let tenths = tenths.unsigned_abs();
+        buffer.push_str(itoa::Buffer::new().format(tenths / 10));
+        if !tenths.is_multiple_of(10) {
+            buffer.push('.');
+            buffer.push(char::from(b'0' + (tenths % 10) as u8));
+        }
+    }
+}
+
 /// The chart panel, the same size as [`super::skeleton::chart`].
 pub fn revenue_chart(months: &[MonthRevenue]) -> Markup {
     let top_value = nice_ceiling(months.iter().map(|m| m.revenue_cents).max().unwrap_or(0));
@@ -21,21 +42,22 @@ pub fn revenue_chart(months: &[MonthRevenue]) -> Markup {
     html! {
         div class="panel chart-panel" {
             h2 { "Recent revenue" }
-            svg class="chart" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label="Paid revenue per month" {
+            svg class="chart" viewBox={ "0 0 " (Coord(WIDTH)) " " (Coord(HEIGHT)) } role="img" aria-label="Paid revenue per month" {
                 @for step in 0..=GRID_LINES {
                     @let value = top_value * i64::from(step) / i64::from(GRID_LINES);
-                    line x1=(LEFT) x2=(WIDTH) y1=(y(value)) y2=(y(value)) stroke="#e5e7eb" {}
-                    text x=(LEFT - 6.0) y=(y(value) + 4.0) text-anchor="end" font-size="11" fill="#6b7280" {
+                    line x1=(Coord(LEFT)) x2=(Coord(WIDTH)) y1=(Coord(y(value))) y2=(Coord(y(value))) stroke="#e5e7eb" {}
+                    text x=(Coord(LEFT - 6.0)) y=(Coord(y(value) + 4.0)) text-anchor="end" font-size="11" fill="#6b7280" {
                         (whole_dollars(value))
                     }
                 }
                 @for (i, month) in months.iter().enumerate() {
                     @let x = LEFT + slot * i as f64;
-                    rect x=(x + slot * 0.15) y=(y(month.revenue_cents)) width=(slot * 0.7)
-                        height=(plot_height + TOP - y(month.revenue_cents)) rx="3" fill="#2563eb" {
+                    rect x=(Coord(x + slot * 0.15)) y=(Coord(y(month.revenue_cents)))
+                        width=(Coord(slot * 0.7))
+                        height=(Coord(plot_height + TOP - y(month.revenue_cents))) rx="3" fill="#2563eb" {
                         title { (month.month) ": " (whole_dollars(month.revenue_cents)) }
                     }
-                    text x=(x + slot / 2.0) y=(HEIGHT - 6.0) text-anchor="middle" font-size="11" fill="#6b7280" {
+                    text x=(Coord(x + slot / 2.0)) y=(Coord(HEIGHT - 6.0)) text-anchor="middle" font-size="11" fill="#6b7280" {
                         (month_short(&month.month))
                     }
                 }
@@ -68,6 +90,17 @@ mod tests {
         assert_eq!(nice_ceiling(150), 200);
         assert_eq!(nice_ceiling(4_100_000), 5_000_000);
         assert_eq!(nice_ceiling(10_000_000), 10_000_000);
+    }
+
+    #[test]
+    fn coordinates_are_written_to_a_tenth() {
+        let written = |value: f64| Coord(value).render().into_string();
+        assert_eq!(written(84.0), "84");
+        assert_eq!(written(187.333_333_333_333_34), "187.3");
+        assert_eq!(written(0.05), "0.1");
+        assert_eq!(written(-6.0), "-6");
+        assert_eq!(written(-0.25), "-0.3");
+        assert_eq!(written(719.96), "720");
     }
 
     #[test]

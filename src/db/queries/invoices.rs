@@ -65,7 +65,7 @@ macro_rules! newest_first_limit {
     () => {
         r#"
         order by invoices.date desc, invoices.id desc
-        limit $1
+        limit cast($1 as bigint)
         "#
     };
 }
@@ -78,7 +78,7 @@ macro_rules! of_customer {
         where invoices.customer_id = $1
           and ($2 is null or invoices.id <> $2)
         order by invoices.date desc, invoices.id desc
-        limit $3
+        limit cast($3 as bigint)
         "#
     };
 }

@@ -169,8 +169,8 @@ macro_rules! page_from_index_sqlite {
                        or customers.email like $2 escape '\'
                 )
                 order by 1 desc
-                limit $3
-                offset $4
+                limit cast($3 as bigint)
+                offset cast($4 as bigint)
             )
         )
         order by invoices.date desc, invoices.id desc
@@ -241,8 +241,8 @@ macro_rules! page_from_index_postgres {
                     )
                 ) as matches
                 order by date desc, id desc
-                limit $3
-                offset $4
+                limit cast($3 as bigint)
+                offset cast($4 as bigint)
             )
             order by invoices.date desc, invoices.id desc
             "#
@@ -267,8 +267,8 @@ macro_rules! page_of_customers_sqlite {
                    or customers.email like $1 escape '\'
             )
             order by invoices.date desc, invoices.id desc
-            limit $2
-            offset $3
+            limit cast($2 as bigint)
+            offset cast($3 as bigint)
         )
         order by invoices.date desc, invoices.id desc
         "#
@@ -380,8 +380,8 @@ macro_rules! page_newest_first {
     () => {
         r#"
         order by invoices.date desc, invoices.id desc
-        limit $3
-        offset $4
+        limit cast($3 as bigint)
+        offset cast($4 as bigint)
         "#
     };
 }
@@ -489,7 +489,7 @@ async fn date_or_amount_matches(
     let in_index = match db.backend() {
         Backend::Sqlite(sqlite) => count(
             sqlx::query_scalar::<_, i64>(
-                "select count(*) from (select 1 from invoice_search where text like $1 limit $2)",
+                "select count(*) from (select 1 from invoice_search where text like $1 limit cast($2 as bigint))",
             )
             .bind(date_or_amount)
             .bind(i64::from(COUNT_LIMIT) + 1)
@@ -531,13 +531,13 @@ async fn dates_and_amounts_postgres(pool: &PgPool, search: &Search) -> Result<u6
         concat!(
             "select count(*) from (select 1 from invoices where date = any(",
             days_holding_postgres!(),
-            ") limit $2) as matches"
+            ") limit cast($2 as bigint)) as matches"
         ),
         date.map(str::to_string),
     )
     .await?;
     let amounts = capped(
-        "select count(*) from (select 1 from invoices where amount_search like $1 limit $2) as matches",
+        "select count(*) from (select 1 from invoices where amount_search like $1 limit cast($2 as bigint)) as matches",
         amount.clone(),
     )
     .await?;

@@ -22,15 +22,17 @@
 //! unwraps it in place; one in raw text replaces its element's text.
 //!
 //! `tracker.rs` is the model, `elements.rs` the standard's sets of element names, `tags.rs`
-//! the tag reader they share.
+//! the tag reader they share, `verdicts.rs` the answers remembered for fallbacks.
 
 mod elements;
 mod tags;
 mod tracker;
+mod verdicts;
 
 use elements::{breaks_out_of_foreign_content, closes_paragraph, is_void};
 use tags::{Tag, TagKind, skip_markup_declaration};
 pub(crate) use tracker::Tracker;
+pub(crate) use verdicts::FitVerdicts;
 
 /// What the parser accepts as a child where a slot stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
