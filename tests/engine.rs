@@ -956,3 +956,44 @@ async fn sections_start_together_as_a_barrier_proves() {
         assert!(document.contains(&format!("met-{k}")), "{document}");
     }
 }
+
+/// One timer serves the whole page: sections placed later with shorter timeouts still time
+/// out at their own time, each in its own chunk, out of order, on the paused clock. A
+/// section that never settles at 3 s, one at 1 s, and one that renders at 2 s arrive at
+/// 1, 2 and 3 s.
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_each_section_times_out_at_its_own_timeout() {
+    let engine = Engine::default();
+    let page = Page::new(&engine, Mode::OutOfOrder);
+    let never = || async {
+        std::future::pending::<()>().await;
+        Ok::<_, Infallible>(html! {})
+    };
+    let slots = [
+        page.section(html! { "…" }, never()).timeout(ms(3_000)),
+        page.section(html! { "…" }, never()).timeout(ms(1_000)),
+        page.section(html! { "…" }, async {
+            sleep(ms(2_000)).await;
+            Ok::<_, Infallible>(html! { p { "rendered" } })
+        }),
+    ];
+    let response = page.render(Shell {
+        head: html! {},
+        body: html! { @for slot in &slots { (slot) } },
+    });
+    let started = tokio::time::Instant::now();
+    let mut body = response.into_body().into_data_stream();
+    let mut arrivals = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let text = String::from_utf8(chunk.expect("chunk").to_vec()).expect("utf-8");
+        for (what, needle) in [("timeout", "braid-timeout"), ("rendered", "rendered")] {
+            for _ in text.matches(needle) {
+                arrivals.push((what, started.elapsed().as_millis()));
+            }
+        }
+    }
+    assert_eq!(
+        arrivals,
+        [("timeout", 1_000), ("rendered", 2_000), ("timeout", 3_000)]
+    );
+}

@@ -96,6 +96,10 @@ struct PageStream {
     drain: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     /// Once the client has closed its sending side: the next heartbeat (see `liveness`).
     heartbeat: Option<Pin<Box<Sleep>>>,
+    /// The page's one timer, set to the earliest deadline of the sections it waits for
+    /// (`timer_at`; `None` when nothing is timed): one timer per page, not one per section.
+    timer: Option<Pin<Box<Sleep>>>,
+    timer_at: Option<Instant>,
     out: String,
     /// Out-of-order mode: where the markup written so far leaves the parser (see `context`),
     /// followed lazily: only when a pending slot needs its context.
@@ -133,6 +137,8 @@ impl PageStream {
             paused_at: None,
             drain: None,
             heartbeat: None,
+            timer: None,
+            timer_at: None,
             out: String::new(),
             tracker: Tracker::default(),
             tracked_to: 0,
@@ -334,8 +340,11 @@ impl PageStream {
                 Poll::Pending => {
                     let deadline = (entry.registered_at + entry.timeout)
                         .min(self.page.started + self.page.engine.config().page_deadline);
+                    let fallback = std::mem::take(&mut entry.fallback);
+                    drop(registry);
+                    self.arm_timer(deadline);
                     return Placement::Pending {
-                        fallback: std::mem::take(&mut entry.fallback),
+                        fallback,
                         waiting: Waiting::new(id, handle, deadline),
                     };
                 }
@@ -388,6 +397,10 @@ impl PageStream {
                     self.write_section_chunk(waiting.id, waiting.context, Outcome::TimedOut);
                 }
                 continue;
+            }
+            for waiting in self.take_expired(cx) {
+                waiting.handle.abort();
+                self.write_section_chunk(waiting.id, waiting.context, Outcome::TimedOut);
             }
             let settled = match self.pending.as_mut() {
                 Some(pending) => pending.poll_next_unpin(cx),
@@ -478,22 +491,12 @@ impl PageStream {
     /// In-order and blocking: the document in order, pausing at each pending section.
     fn poll_in_order(&mut self, cx: &mut Context<'_>) {
         loop {
-            if let Some(mut waiting) = self.paused_at.take() {
+            if self.paused_at.is_some() {
                 if self.page.mode == Mode::InOrder && !self.out.is_empty() {
-                    self.paused_at = Some(waiting);
                     return; // send what comes before the pause first
                 }
-                let (id, _, outcome) = if self.poll_drain(cx) {
-                    waiting.handle.abort();
-                    (waiting.id, waiting.context, Outcome::TimedOut)
-                } else {
-                    match Pin::new(&mut waiting).poll(cx) {
-                        Poll::Ready(settled) => settled,
-                        Poll::Pending => {
-                            self.paused_at = Some(waiting);
-                            return;
-                        }
-                    }
+                let Some((id, outcome)) = self.poll_paused(cx) else {
+                    return;
                 };
                 let html = self.settle(id, outcome, context::Context::Flow);
                 self.documents.push((html, 0));
@@ -503,6 +506,80 @@ impl PageStream {
                 None => return self.finish(),
             }
         }
+    }
+
+    /// The section the document is paused at, once it settled, timed out or the server's
+    /// drain deadline passed; `None` while it runs (left in `paused_at`).
+    fn poll_paused(&mut self, cx: &mut Context<'_>) -> Option<(u32, Outcome)> {
+        let drained = self.poll_drain(cx);
+        if let Some(waiting) = self.take_expired(cx).pop() {
+            waiting.handle.abort();
+            return Some((waiting.id, Outcome::TimedOut));
+        }
+        let mut waiting = self.paused_at.take()?;
+        if drained {
+            waiting.handle.abort();
+            return Some((waiting.id, Outcome::TimedOut));
+        }
+        match Pin::new(&mut waiting).poll(cx) {
+            Poll::Ready((id, _, outcome)) => Some((id, outcome)),
+            Poll::Pending => {
+                self.paused_at = Some(waiting);
+                None
+            }
+        }
+    }
+
+    /// Sets the page's timer to `deadline` unless it already fires sooner.
+    fn arm_timer(&mut self, deadline: Instant) {
+        if self.timer_at.is_some_and(|at| at <= deadline) {
+            return;
+        }
+        self.timer_at = Some(deadline);
+        match &mut self.timer {
+            Some(timer) => timer.as_mut().reset(deadline),
+            None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+        }
+    }
+
+    /// Once the page's timer fires: the sections waited for whose deadline has passed, taken
+    /// out of `pending` and `paused_at` at once (a producer that never yields cannot hold
+    /// the page), and the timer set again for the earliest deadline left.
+    fn take_expired(&mut self, cx: &mut Context<'_>) -> Vec<Waiting> {
+        let fired = match (&mut self.timer, self.timer_at) {
+            (Some(timer), Some(_)) => timer.as_mut().poll(cx).is_ready(),
+            _ => false,
+        };
+        if !fired {
+            return Vec::new();
+        }
+        self.timer_at = None;
+        let now = Instant::now();
+        let mut expired = Vec::new();
+        if let Some(pending) = self.pending.take() {
+            let left = FuturesUnordered::new();
+            for waiting in pending {
+                match waiting.deadline <= now {
+                    true => expired.push(waiting),
+                    false => left.push(waiting),
+                }
+            }
+            self.pending = Some(left);
+        }
+        expired.extend(self.paused_at.take_if(|waiting| waiting.deadline <= now));
+        let waiting = self.pending.iter().flatten().chain(&self.paused_at);
+        if let Some(next) = waiting.map(|waiting| waiting.deadline).min() {
+            self.arm_timer(next);
+            // Registers the waker; a deadline already passed is taken on the next round.
+            if self
+                .timer
+                .as_mut()
+                .is_some_and(|timer| timer.as_mut().poll(cx).is_ready())
+            {
+                cx.waker().wake_by_ref();
+            }
+        }
+        expired
     }
 
     /// Whether the server's drain deadline has passed.
@@ -622,11 +699,12 @@ impl Drop for PageStream {
     }
 }
 
-/// A placed section's task, its deadline, and (out of order) where its slot stands.
+/// A placed section's task, its deadline, and (out of order) where its slot stands. The
+/// deadline is kept by the page's one timer (`PageStream::take_expired`).
 struct Waiting {
     id: u32,
     handle: JoinHandle<Outcome>,
-    deadline: Pin<Box<Sleep>>,
+    deadline: Instant,
     context: context::Context,
 }
 
@@ -635,7 +713,7 @@ impl Waiting {
         Self {
             id,
             handle,
-            deadline: Box::pin(tokio::time::sleep_until(deadline)),
+            deadline,
             context: context::Context::Flow,
         }
     }
@@ -645,14 +723,8 @@ impl Future for Waiting {
     type Output = (u32, context::Context, Outcome);
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(joined) = Pin::new(&mut self.handle).poll(cx) {
-            return Poll::Ready((self.id, self.context, joined.unwrap_or_else(cancelled)));
-        }
-        if self.deadline.as_mut().poll(cx).is_ready() {
-            self.handle.abort();
-            return Poll::Ready((self.id, self.context, Outcome::TimedOut));
-        }
-        Poll::Pending
+        let joined = std::task::ready!(Pin::new(&mut self.handle).poll(cx));
+        Poll::Ready((self.id, self.context, joined.unwrap_or_else(cancelled)))
     }
 }
 
