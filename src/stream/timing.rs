@@ -55,13 +55,13 @@ impl SectionTiming {
         };
         let latency = timing.latency().as_secs_f64();
         let span = &entry.span;
-        span.record("section", &*timing.name);
-        span.record("outcome", outcome.as_str());
-        span.record("latency_ms", latency * 1e3);
+        if !span.is_disabled() {
+            span.record("section", &*timing.name);
+            span.record("outcome", outcome.as_str());
+            span.record("latency_ms", latency * 1e3);
+        }
         tracing::debug!(parent: span, "section settled");
-        let handles = section_metrics(prefix, page, timing.name.clone(), outcome);
-        handles.count.increment(1);
-        handles.latency.record(latency);
+        record_section(prefix, page, &timing.name, outcome, latency);
         timing
     }
 
@@ -72,92 +72,112 @@ impl SectionTiming {
 }
 
 /// The metric handles of one (page, section, outcome).
-#[derive(Clone)]
 struct SectionMetrics {
     count: Counter,
     latency: Histogram,
 }
 
-/// One page's handles: its shell flush latency, and its sections by name and outcome.
+/// Outcomes, as indices of a section's handles.
+const OUTCOMES: usize = 5;
+
+fn outcome_index(outcome: OutcomeKind) -> usize {
+    match outcome {
+        OutcomeKind::Ok => 0,
+        OutcomeKind::Error => 1,
+        OutcomeKind::Panic => 2,
+        OutcomeKind::Timeout => 3,
+        OutcomeKind::Cancelled => 4,
+    }
+}
+
+/// One page's handles: its shell flush latency, and its sections by name, then outcome
+/// (by name first, so that a settle looks them up with the name it borrows).
 #[derive(Default)]
 struct PageMetrics {
     shell_flush: Option<Histogram>,
-    sections: FxHashMap<(Cow<'static, str>, OutcomeKind), SectionMetrics>,
+    sections: FxHashMap<Cow<'static, str>, [Option<SectionMetrics>; OUTCOMES]>,
 }
 
 /// Handles by metric prefix (`PagePolicy::metric_prefix`) and page. Registering a labelled
 /// metric with the recorder clones its labels into a new key each time, which cost more than
 /// all the rest of a section's bookkeeping; a hit here is three hashes of short strings under
-/// a read lock. Section names should come from a fixed set (they are metric labels), so this
-/// stays small.
+/// a read lock, and the handles are used there, not cloned. Section names should come from
+/// a fixed set (they are metric labels), so this stays small.
 type Handles = FxHashMap<String, FxHashMap<Arc<str>, PageMetrics>>;
 static PAGE_METRICS: LazyLock<RwLock<Handles>> = LazyLock::new(RwLock::default);
 
-/// The cached value `read` finds for `page`, or `create`d, stored with `store`.
-fn cached<T: Clone>(
+/// Runs `use_it` on `page`'s metrics, if they are there yet.
+fn with_page<T>(
     prefix: &str,
-    page: &Arc<str>,
-    read: impl FnOnce(&PageMetrics) -> Option<&T>,
-    create: impl FnOnce() -> T,
-    store: impl FnOnce(&mut PageMetrics, T),
-) -> T {
-    if let Ok(prefixes) = PAGE_METRICS.read()
-        && let Some(found) = prefixes
-            .get(prefix)
-            .and_then(|pages| pages.get(&**page))
-            .and_then(read)
-    {
-        return found.clone();
-    }
-    let value = create();
-    if let Ok(mut prefixes) = PAGE_METRICS.write() {
-        let pages = prefixes.entry(prefix.to_string()).or_default();
-        store(pages.entry(page.clone()).or_default(), value.clone());
-    }
-    value
+    page: &str,
+    use_it: impl FnOnce(&PageMetrics) -> Option<T>,
+) -> Option<T> {
+    let prefixes = PAGE_METRICS.read().ok()?;
+    use_it(prefixes.get(prefix)?.get(page)?)
 }
 
-fn section_metrics(
+/// Runs `change` on `page`'s metrics, made if they are not there yet.
+fn with_page_mut(prefix: &str, page: &Arc<str>, change: impl FnOnce(&mut PageMetrics)) {
+    if let Ok(mut prefixes) = PAGE_METRICS.write() {
+        let pages = prefixes.entry(prefix.to_string()).or_default();
+        change(pages.entry(page.clone()).or_default());
+    }
+}
+
+/// Counts a settled section and records its latency in seconds.
+fn record_section(
     prefix: &str,
     page: &Arc<str>,
-    section: Cow<'static, str>,
+    section: &str,
     outcome: OutcomeKind,
-) -> SectionMetrics {
-    let key = (section, outcome);
-    cached(
-        prefix,
-        page,
-        |metrics| metrics.sections.get(&key),
-        || {
-            let labels = vec![
-                Label::new("page", SharedString::from_shared(page.clone())),
-                Label::new("section", SharedString::from_owned(key.0.to_string())),
-                Label::new("outcome", SharedString::const_str(outcome.as_str())),
-            ];
-            SectionMetrics {
-                count: metrics::counter!(format!("{prefix}_sections_total"), labels.clone()),
-                latency: metrics::histogram!(format!("{prefix}_section_duration_seconds"), labels),
-            }
-        },
-        |metrics, handles| {
-            metrics.sections.insert(key.clone(), handles);
-        },
-    )
+    latency: f64,
+) {
+    let index = outcome_index(outcome);
+    let recorded = with_page(prefix, page, |metrics| {
+        let handles = metrics.sections.get(section)?[index].as_ref()?;
+        handles.count.increment(1);
+        handles.latency.record(latency);
+        Some(())
+    });
+    if recorded.is_some() {
+        return;
+    }
+    let labels = vec![
+        Label::new("page", SharedString::from_shared(page.clone())),
+        Label::new("section", SharedString::from_owned(section.to_string())),
+        Label::new("outcome", SharedString::const_str(outcome.as_str())),
+    ];
+    let handles = SectionMetrics {
+        count: metrics::counter!(format!("{prefix}_sections_total"), labels.clone()),
+        latency: metrics::histogram!(format!("{prefix}_section_duration_seconds"), labels),
+    };
+    handles.count.increment(1);
+    handles.latency.record(latency);
+    with_page_mut(prefix, page, |metrics| {
+        let by_outcome = metrics
+            .sections
+            .entry(Cow::Owned(section.to_string()))
+            .or_default();
+        by_outcome[index] = Some(handles);
+    });
 }
 
 /// Records how long the shell took to be ready, from the request's start.
 pub(crate) fn record_shell_flush(prefix: &str, page: &Arc<str>, page_start: Instant) -> Duration {
     let elapsed = page_start.elapsed();
-    let histogram = cached(
-        prefix,
-        page,
-        |metrics| metrics.shell_flush.as_ref(),
-        || {
-            let page = SharedString::from_shared(page.clone());
-            metrics::histogram!(format!("{prefix}_shell_flush_seconds"), "page" => page)
-        },
-        |metrics, histogram| metrics.shell_flush = Some(histogram),
-    );
-    histogram.record(elapsed.as_secs_f64());
+    let seconds = elapsed.as_secs_f64();
+    let recorded = with_page(prefix, page, |metrics| {
+        metrics.shell_flush.as_ref()?.record(seconds);
+        Some(())
+    });
+    if recorded.is_none() {
+        let label = SharedString::from_shared(page.clone());
+        let histogram =
+            metrics::histogram!(format!("{prefix}_shell_flush_seconds"), "page" => label);
+        histogram.record(seconds);
+        with_page_mut(prefix, page, |metrics| {
+            metrics.shell_flush = Some(histogram)
+        });
+    }
     elapsed
 }
