@@ -388,3 +388,30 @@ async fn a_cached_section_never_carries_one_users_data_to_another() {
         "most pages were served from the cache, whole"
     );
 }
+
+/// A `HEAD` request gets the headers of the `GET` it stands for, compression's included
+/// (RFC 9110 § 9.3.2), and no body: for a static file and for a page.
+#[tokio::test]
+async fn head_answers_with_the_headers_of_get() {
+    let app = start_app("").await;
+    for path in ["/assets/style.css", "/login"] {
+        let url = app.url(path);
+        let got = record_with(&url, &[("accept-encoding", "br")]).await;
+        let head = crate::util::client()
+            .head(&url)
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .expect("HEAD");
+        assert_eq!(head.status().as_u16(), got.status, "{path}");
+        assert_eq!(got.header("content-encoding"), "br", "{path}");
+        for name in ["content-type", "content-encoding", "vary"] {
+            assert_eq!(
+                head.headers().get(name),
+                got.headers.get(name),
+                "{path}: {name}"
+            );
+        }
+        assert!(head.bytes().await.expect("body").is_empty(), "{path}");
+    }
+}

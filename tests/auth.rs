@@ -384,6 +384,24 @@ async fn forged_missing_and_cross_site_forms_are_refused() {
         )
         .await;
     assert_eq!(login.status, 403, "a sign-in form posted from another site");
+    let refused_logins = |metrics: &str| -> u64 {
+        let line = r#"braid_http_requests_total{route="/login",status="403"} "#;
+        metrics
+            .lines()
+            .find_map(|row| row.strip_prefix(line))
+            .map_or(0, |count| count.trim().parse().expect("a count"))
+    };
+    let counted = refused_logins(&crate::util::record(&app.url("/metrics")).await.body());
+    app.post_with(
+        "/login",
+        &[("email", DEMO_EMAIL), ("password", DEMO_PASSWORD)],
+        &[("sec-fetch-site", "cross-site")],
+    )
+    .await;
+    assert!(
+        refused_logins(&crate::util::record(&app.url("/metrics")).await.body()) > counted,
+        "a refused cross-site form is counted under its route"
+    );
     assert_eq!(braid::db::invoice_count(&app.db).await.unwrap(), before);
     assert!(
         braid::db::invoice_by_id(&app.db, 1)

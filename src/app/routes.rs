@@ -27,8 +27,9 @@ use super::{assets, pages};
 /// The Acme pages' middleware wraps their router once, as one service (the router's
 /// fallback), not each route: axum's `Router::layer` gives every route its own copy of the
 /// stack, and each `from_fn` layer clones and boxes what is inside it on every request
-/// (about 18,000 instructions a request here). Requests are counted by route inside, where
-/// the route is known ([`metrics::count_requests`]).
+/// (about 18,000 instructions a request here). Each route notes itself for the request
+/// count ([`metrics::remember_route`]), outside the same-origin check, which is per route
+/// so that a refused form is counted under its route.
 pub fn router(state: AppState) -> Router {
     let bench = pages::bench::router().with_state(state.engine.clone());
     let private = Router::new()
@@ -44,7 +45,9 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::login::router())
         .merge(private)
         .merge(assets::router())
-        .route_layer(middleware::from_fn(metrics::count_requests))
+        // Per route, so that a refused cross-site form is counted under its route.
+        .route_layer(middleware::from_fn(csrf::same_origin))
+        .route_layer(middleware::from_fn(metrics::remember_route))
         .fallback(|| async { AppError::NotFound("page") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state.clone());
@@ -52,7 +55,6 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .layer(state.auth.session_layer(&state.db))
         .layer(middleware::from_fn(error::error_pages))
-        .layer(middleware::from_fn(csrf::same_origin))
         .service(acme);
     Router::new().merge(bench).fallback_service(acme)
 }

@@ -81,12 +81,24 @@ pub async fn render(State(engine): State<Engine>) -> Response {
         .into_response()
 }
 
-/// Middleware: counts responses by route and status.
-pub async fn count_requests(request: Request, next: Next) -> Response {
+/// Middleware, as a `route_layer` (where axum knows the route): puts the matched route
+/// into the response's extensions, where [`count_response`], outside every router and
+/// every other layer, reads it.
+pub async fn remember_route(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    let route = route
-        .as_ref()
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
+}
+
+/// Counts `response` by route ([`remember_route`]; `unmatched` for a response no route
+/// made: a 404, a request shed at capacity) and by its final status.
+pub fn count_response<B>(response: http::Response<B>) -> http::Response<B> {
+    let route = response
+        .extensions()
+        .get::<MatchedPath>()
         .map_or(crate::stream::UNMATCHED_ROUTE, MatchedPath::as_str);
     request_counter(route, response.status()).increment(1);
     response

@@ -137,13 +137,16 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
 ///
 /// The stack wraps the router once, as one service, rather than each route
 /// (`Router::layer`): per route, every request cloned the whole stack, and each `from_fn`
-/// layer cloned and boxed everything inside it again. Requests are counted per route
-/// (`route_layer`, where axum knows the route); a router served as another's fallback
-/// (the demo's pages, see `app::router`) counts its own routes the same way.
+/// layer cloned and boxed everything inside it again. Responses are counted outside
+/// everything, with their final status, by the route each router's `route_layer` noted
+/// ([`metrics::remember_route`]); a router served as another's fallback (the demo's pages,
+/// see `app::router`) notes its own routes the same way.
 pub fn with_middleware(router: Router, limits: Limits) -> Router {
-    let counted = router.route_layer(axum::middleware::from_fn(metrics::count_requests));
+    let routed = router.route_layer(axum::middleware::from_fn(metrics::remember_route));
     let stack = ServiceBuilder::new()
         .layer(TraceLayer::new_for_http())
+        .map_request(head_as_get)
+        .map_response(metrics::count_response)
         // tower-http's compressed body holds its encoder inline (kilobytes for brotli):
         // boxed at once, so that the layers above move a pointer, not the encoder.
         .map_response(|response: http::Response<_>| response.map(axum::body::Body::new))
@@ -159,8 +162,20 @@ pub fn with_middleware(router: Router, limits: Limits) -> Router {
             limits,
             limits::enforce,
         ))
-        .service(counted);
+        .service(routed);
     Router::new().fallback_service(stack)
+}
+
+/// A `HEAD` request goes through the stack as the `GET` it stands for, and the router around
+/// the stack (`with_middleware`'s, whose route remembers the method) drops the body at the
+/// end: the headers are those of the `GET` response, compression's included (RFC 9110
+/// § 9.3.2). Inside the stack, axum's inner router would drop the body before the
+/// compression layers saw it.
+fn head_as_get<B>(mut request: http::Request<B>) -> http::Request<B> {
+    if request.method() == http::Method::HEAD {
+        *request.method_mut() = http::Method::GET;
+    }
+    request
 }
 
 /// Whether a response's length is known (it is not streamed): the predicate of

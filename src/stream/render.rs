@@ -559,14 +559,14 @@ impl PageStream {
         if let Some(pending) = self.pending.take() {
             let left = FuturesUnordered::new();
             for waiting in pending {
-                match waiting.deadline <= now {
+                match expired_at(&waiting, now) {
                     true => expired.push(waiting),
                     false => left.push(waiting),
                 }
             }
             self.pending = Some(left);
         }
-        expired.extend(self.paused_at.take_if(|waiting| waiting.deadline <= now));
+        expired.extend(self.paused_at.take_if(|waiting| expired_at(waiting, now)));
         let waiting = self.pending.iter().flatten().chain(&self.paused_at);
         if let Some(next) = waiting.map(|waiting| waiting.deadline).min() {
             self.arm_timer(next);
@@ -726,6 +726,12 @@ impl Future for Waiting {
         let joined = std::task::ready!(Pin::new(&mut self.handle).poll(cx));
         Poll::Ready((self.id, self.context, joined.unwrap_or_else(cancelled)))
     }
+}
+
+/// Whether `waiting` has passed its deadline at `now` without its task having finished: a
+/// section that finished in time but whose page was polled late keeps its content.
+fn expired_at(waiting: &Waiting, now: Instant) -> bool {
+    waiting.deadline <= now && !waiting.handle.is_finished()
 }
 
 /// A section task that ended without an outcome: it was aborted.

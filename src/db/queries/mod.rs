@@ -6,7 +6,7 @@
 //! limits) are clamped here, so no input can overflow an offset or ask for a million rows.
 //!
 //! A bound `limit` or `offset` is written `cast($n as bigint)`, never a bare `$n`: SQLite
-//! (3.50, as libsqlite3-sys bundles it) plans a bare parameter there with its bound value,
+//! (3.51, as libsqlite3-sys 0.37 bundles it) plans a bare parameter there with its bound value,
 //! and marks the statement to be prepared again whenever that parameter is bound, which sqlx
 //! does on every execution. The dashboard's latest invoices paid a new preparation, about
 //! 150,000 instructions, on every request (`sqlite3ExprIsInteger`'s `TK_VARIABLE` case; a
