@@ -393,14 +393,12 @@ impl PageStream {
         {
             if self.poll_drain(cx) {
                 for waiting in self.pending.take().into_iter().flatten() {
-                    waiting.handle.abort();
-                    self.write_section_chunk(waiting.id, waiting.context, Outcome::TimedOut);
+                    self.write_timed_out(waiting);
                 }
                 continue;
             }
             for waiting in self.take_expired(cx) {
-                waiting.handle.abort();
-                self.write_section_chunk(waiting.id, waiting.context, Outcome::TimedOut);
+                self.write_timed_out(waiting);
             }
             let settled = match self.pending.as_mut() {
                 Some(pending) => pending.poll_next_unpin(cx),
@@ -414,6 +412,12 @@ impl PageStream {
             }
         }
         self.finish();
+    }
+
+    /// Out-of-order: stops `waiting`'s producer and sends its timeout view.
+    fn write_timed_out(&mut self, waiting: Waiting) {
+        waiting.handle.abort();
+        self.write_section_chunk(waiting.id, waiting.context, Outcome::TimedOut);
     }
 
     /// One section's chunk; slots nested in its HTML are placed in `context`, where the
@@ -512,12 +516,11 @@ impl PageStream {
     /// drain deadline passed; `None` while it runs (left in `paused_at`).
     fn poll_paused(&mut self, cx: &mut Context<'_>) -> Option<(u32, Outcome)> {
         let drained = self.poll_drain(cx);
-        if let Some(waiting) = self.take_expired(cx).pop() {
-            waiting.handle.abort();
-            return Some((waiting.id, Outcome::TimedOut));
-        }
-        let mut waiting = self.paused_at.take()?;
-        if drained {
+        let (mut waiting, expired) = match self.take_expired(cx).pop() {
+            Some(waiting) => (waiting, true),
+            None => (self.paused_at.take()?, false),
+        };
+        if drained || expired {
             waiting.handle.abort();
             return Some((waiting.id, Outcome::TimedOut));
         }

@@ -56,7 +56,8 @@ pub(crate) enum OutcomeKind {
     Panic,
     /// The section's timeout, the page deadline or the server's drain deadline passed first.
     Timeout,
-    /// The response was dropped before the section settled.
+    /// The response was dropped before the section settled. The last variant: `timing`
+    /// counts the outcomes by it.
     Cancelled,
 }
 

@@ -77,18 +77,8 @@ struct SectionMetrics {
     latency: Histogram,
 }
 
-/// Outcomes, as indices of a section's handles.
-const OUTCOMES: usize = 5;
-
-fn outcome_index(outcome: OutcomeKind) -> usize {
-    match outcome {
-        OutcomeKind::Ok => 0,
-        OutcomeKind::Error => 1,
-        OutcomeKind::Panic => 2,
-        OutcomeKind::Timeout => 3,
-        OutcomeKind::Cancelled => 4,
-    }
-}
+/// How many outcomes there are: a section's handles are indexed by `OutcomeKind as usize`.
+const OUTCOMES: usize = OutcomeKind::Cancelled as usize + 1;
 
 /// One page's handles: its shell flush latency, and its sections by name, then outcome
 /// (by name first, so that a settle looks them up with the name it borrows).
@@ -132,7 +122,7 @@ fn record_section(
     outcome: OutcomeKind,
     latency: f64,
 ) {
-    let index = outcome_index(outcome);
+    let index = outcome as usize;
     let recorded = with_page(prefix, page, |metrics| {
         let handles = metrics.sections.get(section)?[index].as_ref()?;
         handles.count.increment(1);
