@@ -957,6 +957,70 @@ async fn sections_start_together_as_a_barrier_proves() {
     }
 }
 
+/// Producers run on the page's driver, not when the body is polled: a section whose
+/// producer needs several wake-ups settles while the handler still awaits something before
+/// `page.render` (it is spliced into the shell), and one registered later settles while
+/// nobody reads the body (its chunk is there at the next read, at once). A section that
+/// times out has its producer dropped.
+#[tokio::test(start_paused = true)]
+async fn producers_run_before_render_and_while_the_body_is_not_read() {
+    let engine = Engine::default();
+    let page = Page::new(&engine, Mode::OutOfOrder);
+    let steps = |name: &'static str| async move {
+        for _ in 0..3 {
+            sleep(ms(100)).await;
+        }
+        Ok::<_, Infallible>(html! { p { (name) } })
+    };
+    let early = page.section(html! { "…" }, steps("early-section"));
+    // The handler awaits what its status depends on.
+    sleep(ms(400)).await;
+    let late = page.section(html! { "…" }, steps("late-section"));
+    let never = page
+        .section(html! { "…" }, async {
+            std::future::pending::<()>().await;
+            Ok::<_, Infallible>(html! {})
+        })
+        .timeout(ms(1_000));
+    let response = page.render(Shell {
+        head: html! {},
+        body: html! { (early) (late) (never) },
+    });
+    let mut body = response.into_body().into_data_stream();
+    let shell = body.next().await.expect("shell").expect("chunk");
+    let shell = String::from_utf8_lossy(&shell);
+    assert!(shell.contains("early-section"), "{shell}");
+    assert!(!shell.contains("late-section"), "{shell}");
+    // Nobody reads for a while.
+    sleep(ms(400)).await;
+    let at = tokio::time::Instant::now();
+    let chunk = body.next().await.expect("section").expect("chunk");
+    assert!(String::from_utf8_lossy(&chunk).contains("late-section"));
+    assert_eq!(
+        at.elapsed(),
+        Duration::ZERO,
+        "the section had settled unread"
+    );
+    let rest = body.next().await.expect("timeout").expect("chunk");
+    assert!(String::from_utf8_lossy(&rest).contains("braid-timeout"));
+    assert_eq!(
+        engine.live_producers(),
+        1,
+        "the never-ending producer, until dropped"
+    );
+    for _ in 0..100 {
+        if engine.live_producers() == 0 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        engine.live_producers(),
+        0,
+        "a timed-out producer is dropped"
+    );
+}
+
 /// One timer serves the whole page: sections placed later with shorter timeouts still time
 /// out at their own time, each in its own chunk, out of order, on the paused clock. A
 /// section that never settles at 3 s, one at 1 s, and one that renders at 2 s arrive at

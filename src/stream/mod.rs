@@ -16,6 +16,7 @@
 
 mod cache;
 mod context;
+mod driver;
 mod engine;
 mod fragment;
 mod liveness;

@@ -15,6 +15,7 @@ use maud::{Markup, Render};
 use tracing::Instrument;
 
 use super::cache::{CacheKey, CacheLookup, CachedSection, Found};
+use super::driver::Producer;
 use super::engine::Engine;
 use super::liveness::ReadClosed;
 use super::mode::{Mode, UnknownMode};
@@ -220,15 +221,17 @@ impl Drop for Page {
 }
 
 impl Scope {
-    /// Registers a section: `producer` starts now (on its own task unless it is already
-    /// complete) and its [`Slot`] marks where it goes in the markup.
+    /// Registers a section: `producer` starts now (it is polled here once; unless that
+    /// completes it, it goes on running in the page's one producer task, alongside the
+    /// page's other sections) and its [`Slot`] marks where it goes in the markup.
     ///
     /// The producer's `Err`, a panic, or its timeout renders the section's error or timeout
     /// view; the page still completes with every other section.
     ///
     /// # Panics
     ///
-    /// Outside a Tokio runtime, when the producer is not complete at once (it is spawned).
+    /// Outside a Tokio runtime, when the producer is not complete at once and it is the
+    /// page's first such producer (the page's producer task is spawned).
     pub fn section<F, E>(&self, fallback: Markup, producer: F) -> Slot
     where
         F: Future<Output = Result<Markup, E>> + Send + 'static,
@@ -290,7 +293,7 @@ impl Scope {
     }
 
     /// Registers a section whose outcome `task` makes: settled here if it is already
-    /// complete, else spawned unless the page is gone.
+    /// complete, else handed to the page's driver unless the page is gone.
     fn register<T>(&self, fallback: Markup, cache: Option<CacheLookup>, task: T) -> Slot
     where
         T: Future<Output = Outcome> + Send + 'static,
@@ -303,15 +306,15 @@ impl Scope {
             outcome = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let mut task = Box::pin(task.instrument(span.clone()));
+        let mut task: Producer = Box::pin(task.instrument(span.clone()));
         let settled = poll_once(&mut task);
         let mut registry = self.shared.lock();
         let id = registry.sections.len() as u32;
-        let state = match settled {
-            Poll::Ready(outcome) => SectionState::Settled(outcome),
-            Poll::Pending => match registry.spawn(task) {
-                Some(handle) => SectionState::Running(handle),
-                None => SectionState::Settled(Outcome::Cancelled),
+        let (state, refused) = match settled {
+            Poll::Ready(outcome) => (SectionState::Settled(outcome), None),
+            Poll::Pending => match registry.hand_over(&self.shared, id, task) {
+                Ok(()) => (SectionState::Running, None),
+                Err(task) => (SectionState::Settled(Outcome::Cancelled), Some(task)),
             },
         };
         span.record("id", id);
@@ -324,9 +327,12 @@ impl Scope {
             on_timeout: None,
             cache,
             state,
+            placed: false,
             span,
         });
         drop(registry);
+        // Dropped outside the lock: it may hold the page.
+        drop(refused);
         Slot::new(self.shared.clone(), id)
     }
 

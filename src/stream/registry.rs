@@ -1,5 +1,5 @@
-//! One page's shared state: its sections and spawned tasks, and what the engine's parts read
-//! of the request (mode, nonce, route name).
+//! One page's shared state: its sections, its spawned tasks (the producers' driver,
+//! resources), and what the engine's parts read of the request (mode, nonce, route name).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use http::Uri;
 use tokio::task::{AbortHandle, JoinHandle};
 
+use super::driver::{Driver, Mailbox, Producer};
 use super::engine::Engine;
 use super::liveness::ReadClosed;
 use super::mode::Mode;
@@ -41,6 +42,8 @@ pub(crate) struct PageShared {
 #[derive(Default)]
 pub(crate) struct Registry {
     pub(crate) sections: Vec<SectionEntry>,
+    /// What the page's driver and its body exchange (see `driver`).
+    pub(crate) mailbox: Mailbox,
     tasks: Vec<AbortHandle>,
     closed: bool,
 }
@@ -67,6 +70,28 @@ impl Registry {
         let handle = tokio::spawn(task);
         self.tasks.push(handle.abort_handle());
         Some(handle)
+    }
+
+    /// Hands section `id`'s pending producer to the page's driver, spawning the driver for
+    /// the page's first one; gives the producer back if the page is already gone.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime, when the driver must be spawned.
+    pub(crate) fn hand_over(
+        &mut self,
+        page: &Arc<PageShared>,
+        id: u32,
+        producer: Producer,
+    ) -> Result<(), Producer> {
+        if self.closed {
+            return Err(producer);
+        }
+        if self.mailbox.hand_over(id, producer) {
+            let driver = tokio::spawn(Driver::new(page.clone()));
+            self.tasks.push(driver.abort_handle());
+        }
+        Ok(())
     }
 }
 
@@ -118,16 +143,22 @@ impl PageShared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Aborts every task of the page and refuses new ones.
+    /// Aborts every task of the page (its driver with every producer in it) and refuses
+    /// new ones.
     pub(crate) fn cancel_all(&self) {
-        let tasks = {
+        let (tasks, producers) = {
             let mut registry = self.lock();
             registry.closed = true;
-            std::mem::take(&mut registry.tasks)
+            (
+                std::mem::take(&mut registry.tasks),
+                registry.mailbox.take_incoming(),
+            )
         };
         for task in tasks {
             task.abort();
         }
+        // Dropped outside the lock: a producer may hold the page.
+        drop(producers);
     }
 }
 

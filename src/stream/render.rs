@@ -16,10 +16,9 @@ use tokio::time::Instant;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use futures::stream::{FuturesUnordered, Stream, StreamExt};
+use futures::stream::Stream;
 use http::{HeaderValue, header};
 use maud::Markup;
-use tokio::task::JoinHandle;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
@@ -29,7 +28,7 @@ use super::fragment;
 use super::liveness::HEARTBEAT;
 use super::mode::Mode;
 use super::protocol;
-use super::registry::{PageShared, poll_once};
+use super::registry::PageShared;
 use super::section::OutcomeKind;
 use super::section::{Outcome, SectionState};
 use super::timeline;
@@ -87,9 +86,8 @@ struct PageStream {
     page: Arc<PageShared>,
     /// Markup still to be written, innermost last; each with the offset reached so far.
     documents: Vec<(String, usize)>,
-    /// Out-of-order mode: every placed section still running.
-    /// Made on the first pending section: a page whose data is ready never allocates one.
-    pending: Option<FuturesUnordered<Waiting>>,
+    /// Out-of-order mode: the placed sections still running, by id (`pending.len()` of them).
+    pending: Pending,
     /// In-order and blocking modes: the section the document is paused at.
     paused_at: Option<Waiting>,
     /// Fires when the server's drain deadline passes; made on the first wait only.
@@ -133,7 +131,7 @@ impl PageStream {
         let mut stream = Self {
             page,
             documents: Vec::new(),
-            pending: None,
+            pending: Pending::default(),
             paused_at: None,
             drain: None,
             heartbeat: None,
@@ -154,7 +152,7 @@ impl PageStream {
 
     /// The whole document, if nothing is left to wait for.
     fn complete_document(&mut self) -> Option<Bytes> {
-        if self.pending.is_some() || self.paused_at.is_some() {
+        if !self.pending.is_empty() || self.paused_at.is_some() {
             return None;
         }
         self.finish();
@@ -175,7 +173,7 @@ impl PageStream {
         self.tracked_to = self.out.len();
         self.documents.push((body, 0));
         self.paused_at = self.expand();
-        if self.page.mode == Mode::OutOfOrder && self.pending.is_some() {
+        if self.page.mode == Mode::OutOfOrder && !self.pending.is_empty() {
             let policy = &self.page.engine.config().policy;
             let no_script_url = in_order_url(self.page.uri.as_ref(), policy.stream_param_name());
             let link = &policy.page_texts().no_script_link;
@@ -215,9 +213,7 @@ impl PageStream {
                     if waiting.context == context::Context::RawText {
                         let fallback = self.fitting_fallback(id, waiting.context, fallback);
                         if self.mark_text_slot(id, &fallback) {
-                            self.pending
-                                .get_or_insert_with(FuturesUnordered::new)
-                                .push(waiting);
+                            self.pending.insert(waiting);
                         } else {
                             self.drop_unplaceable(waiting, &fallback);
                         }
@@ -231,9 +227,7 @@ impl PageStream {
                         &fallback,
                     );
                     self.tracked_to = self.out.len();
-                    self.pending
-                        .get_or_insert_with(FuturesUnordered::new)
-                        .push(waiting);
+                    self.pending.insert(waiting);
                 }
                 Placement::Pending { waiting, .. } => return Some(waiting),
                 Placement::Missing => {}
@@ -281,7 +275,7 @@ impl PageStream {
     /// fallback stays as text, and its producer is stopped. Warned in every build, since
     /// the section is lost; in-order and blocking modes place it.
     fn drop_unplaceable(&mut self, waiting: Waiting, fallback: &str) {
-        waiting.handle.abort();
+        self.stop(waiting.id);
         self.out.push_str(fallback);
         let section = self.section_name(waiting.id);
         tracing::warn!(
@@ -333,33 +327,55 @@ impl PageStream {
         let Some(entry) = registry.sections.get_mut(id as usize) else {
             return Placement::Missing;
         };
+        if std::mem::replace(&mut entry.placed, true) {
+            tracing::warn!(
+                page = &*self.page.name,
+                id,
+                "a slot was rendered twice; only its first place gets the section"
+            );
+            return Placement::Missing;
+        }
         let outcome = match std::mem::replace(&mut entry.state, SectionState::Taken) {
             SectionState::Settled(outcome) => outcome,
-            SectionState::Running(mut handle) => match poll_once(&mut handle) {
-                Poll::Ready(joined) => joined.unwrap_or_else(cancelled),
-                Poll::Pending => {
-                    let deadline = (entry.registered_at + entry.timeout)
-                        .min(self.page.started + self.page.engine.config().page_deadline);
-                    let fallback = std::mem::take(&mut entry.fallback);
-                    drop(registry);
-                    self.arm_timer(deadline);
-                    return Placement::Pending {
-                        fallback,
-                        waiting: Waiting::new(id, handle, deadline),
-                    };
-                }
-            },
-            SectionState::Taken => {
-                tracing::warn!(
-                    page = &*self.page.name,
-                    id,
-                    "a slot was rendered twice; only its first place gets the section"
-                );
-                return Placement::Missing;
+            SectionState::Running => {
+                entry.state = SectionState::Running;
+                let deadline = (entry.registered_at + entry.timeout)
+                    .min(self.page.started + self.page.engine.config().page_deadline);
+                let fallback = std::mem::take(&mut entry.fallback);
+                drop(registry);
+                self.arm_timer(deadline);
+                return Placement::Pending {
+                    fallback,
+                    waiting: Waiting::new(id, deadline),
+                };
             }
+            SectionState::Taken => return Placement::Missing,
         };
         drop(registry);
         Placement::Ready(self.settle(id, outcome, context::Context::Flow))
+    }
+
+    /// Section `id`'s outcome, if its producer has settled: taken out of the registry.
+    fn take_outcome(&self, id: u32) -> Option<Outcome> {
+        let mut registry = self.page.lock();
+        let entry = registry.sections.get_mut(id as usize)?;
+        match std::mem::replace(&mut entry.state, SectionState::Taken) {
+            SectionState::Settled(outcome) => Some(outcome),
+            other => {
+                entry.state = other;
+                None
+            }
+        }
+    }
+
+    /// Stops waiting for section `id`: its producer is dropped by the driver, and an outcome
+    /// it delivers from now on is discarded.
+    fn stop(&self, id: u32) {
+        let mut registry = self.page.lock();
+        if let Some(entry) = registry.sections.get_mut(id as usize) {
+            entry.state = SectionState::Taken;
+        }
+        registry.mailbox.stop(id);
     }
 
     /// Records how section `id` settled and returns its HTML (default views made for
@@ -386,13 +402,9 @@ impl PageStream {
 
     /// Out-of-order: one chunk per section settled since the last poll.
     fn poll_out_of_order(&mut self, cx: &mut Context<'_>) {
-        while self
-            .pending
-            .as_ref()
-            .is_some_and(|pending| !pending.is_empty())
-        {
+        while !self.pending.is_empty() {
             if self.poll_drain(cx) {
-                for waiting in self.pending.take().into_iter().flatten() {
+                for waiting in self.pending.take_all() {
                     self.write_timed_out(waiting);
                 }
                 continue;
@@ -400,15 +412,19 @@ impl PageStream {
             for waiting in self.take_expired(cx) {
                 self.write_timed_out(waiting);
             }
-            let settled = match self.pending.as_mut() {
-                Some(pending) => pending.poll_next_unpin(cx),
-                None => Poll::Ready(None),
-            };
-            match settled {
-                Poll::Ready(Some((id, context, outcome))) => {
-                    self.write_section_chunk(id, context, outcome);
+            let settled = self.page.lock().mailbox.take_settled(cx.waker());
+            if settled.is_empty() {
+                return;
+            }
+            for id in settled {
+                // A section not waited for settled before its slot was met (it is spliced
+                // in then), or was stopped.
+                let Some(waiting) = self.pending.remove(id) else {
+                    continue;
+                };
+                if let Some(outcome) = self.take_outcome(id) {
+                    self.write_section_chunk(id, waiting.context, outcome);
                 }
-                Poll::Ready(None) | Poll::Pending => return,
             }
         }
         self.finish();
@@ -416,7 +432,7 @@ impl PageStream {
 
     /// Out-of-order: stops `waiting`'s producer and sends its timeout view.
     fn write_timed_out(&mut self, waiting: Waiting) {
-        waiting.handle.abort();
+        self.stop(waiting.id);
         self.write_section_chunk(waiting.id, waiting.context, Outcome::TimedOut);
     }
 
@@ -516,17 +532,20 @@ impl PageStream {
     /// drain deadline passed; `None` while it runs (left in `paused_at`).
     fn poll_paused(&mut self, cx: &mut Context<'_>) -> Option<(u32, Outcome)> {
         let drained = self.poll_drain(cx);
-        let (mut waiting, expired) = match self.take_expired(cx).pop() {
+        let (waiting, expired) = match self.take_expired(cx).pop() {
             Some(waiting) => (waiting, true),
             None => (self.paused_at.take()?, false),
         };
         if drained || expired {
-            waiting.handle.abort();
+            self.stop(waiting.id);
             return Some((waiting.id, Outcome::TimedOut));
         }
-        match Pin::new(&mut waiting).poll(cx) {
-            Poll::Ready((id, _, outcome)) => Some((id, outcome)),
-            Poll::Pending => {
+        // Registers this body's waker with the driver; the ids are not needed: only the
+        // section paused at is waited for.
+        self.page.lock().mailbox.take_settled(cx.waker());
+        match self.take_outcome(waiting.id) {
+            Some(outcome) => Some((waiting.id, outcome)),
+            None => {
                 self.paused_at = Some(waiting);
                 None
             }
@@ -558,19 +577,8 @@ impl PageStream {
         }
         self.timer_at = None;
         let now = Instant::now();
-        let mut expired = Vec::new();
-        if let Some(pending) = self.pending.take() {
-            let left = FuturesUnordered::new();
-            for waiting in pending {
-                match expired_at(&waiting, now) {
-                    true => expired.push(waiting),
-                    false => left.push(waiting),
-                }
-            }
-            self.pending = Some(left);
-        }
-        expired.extend(self.paused_at.take_if(|waiting| expired_at(waiting, now)));
-        let waiting = self.pending.iter().flatten().chain(&self.paused_at);
+        let expired = self.expired_by(now);
+        let waiting = self.pending.iter().chain(&self.paused_at);
         if let Some(next) = waiting.map(|waiting| waiting.deadline).min() {
             self.arm_timer(next);
             // Registers the waker; a deadline already passed is taken on the next round.
@@ -582,6 +590,41 @@ impl PageStream {
                 cx.waker().wake_by_ref();
             }
         }
+        expired
+    }
+
+    /// The sections waited for whose deadline has passed at `now` while their producer runs,
+    /// taken out of `pending` and `paused_at`: a section that settled in time but whose page
+    /// was polled late keeps its content.
+    fn expired_by(&mut self, now: Instant) -> Vec<Waiting> {
+        let late: Vec<u32> = self
+            .pending
+            .iter()
+            .chain(&self.paused_at)
+            .filter(|waiting| waiting.deadline <= now)
+            .map(|waiting| waiting.id)
+            .collect();
+        if late.is_empty() {
+            return Vec::new();
+        }
+        let running: Vec<u32> = {
+            let registry = self.page.lock();
+            let is_running = |id: &u32| {
+                registry
+                    .sections
+                    .get(*id as usize)
+                    .is_some_and(|entry| matches!(entry.state, SectionState::Running))
+            };
+            late.into_iter().filter(is_running).collect()
+        };
+        let mut expired: Vec<Waiting> = running
+            .iter()
+            .filter_map(|id| self.pending.remove(*id))
+            .collect();
+        expired.extend(
+            self.paused_at
+                .take_if(|waiting| running.contains(&waiting.id)),
+        );
         expired
     }
 
@@ -681,7 +724,7 @@ impl Drop for PageStream {
     fn drop(&mut self) {
         // The client left (or the response ended): nothing may keep running for it.
         self.page.cancel_all();
-        let waiting = self.pending.iter().flatten().chain(&self.paused_at);
+        let waiting = self.pending.iter().chain(&self.paused_at);
         let ids: Vec<u32> = waiting.map(|waiting| waiting.id).collect();
         if ids.is_empty() {
             return;
@@ -702,46 +745,64 @@ impl Drop for PageStream {
     }
 }
 
-/// A placed section's task, its deadline, and (out of order) where its slot stands. The
-/// deadline is kept by the page's one timer (`PageStream::take_expired`).
+/// A placed section still running (in the page's driver), its deadline, and (out of order)
+/// where its slot stands. The deadline is kept by the page's one timer
+/// (`PageStream::take_expired`).
 struct Waiting {
     id: u32,
-    handle: JoinHandle<Outcome>,
     deadline: Instant,
     context: context::Context,
 }
 
 impl Waiting {
-    fn new(id: u32, handle: JoinHandle<Outcome>, deadline: Instant) -> Self {
+    fn new(id: u32, deadline: Instant) -> Self {
         Self {
             id,
-            handle,
             deadline,
             context: context::Context::Flow,
         }
     }
 }
 
-impl Future for Waiting {
-    type Output = (u32, context::Context, Outcome);
+/// The sections an out-of-order page waits for, by id: found in constant time as their
+/// producers settle (ids are the registry's indices, so dense).
+#[derive(Default)]
+struct Pending {
+    by_id: Vec<Option<Waiting>>,
+    len: usize,
+}
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let joined = std::task::ready!(Pin::new(&mut self.handle).poll(cx));
-        Poll::Ready((self.id, self.context, joined.unwrap_or_else(cancelled)))
+impl Pending {
+    fn insert(&mut self, waiting: Waiting) {
+        let at = waiting.id as usize;
+        if self.by_id.len() <= at {
+            self.by_id.resize_with(at + 1, || None);
+        }
+        if self.by_id[at].replace(waiting).is_none() {
+            self.len += 1;
+        }
     }
-}
 
-/// Whether `waiting` has passed its deadline at `now` without its task having finished: a
-/// section that finished in time but whose page was polled late keeps its content.
-fn expired_at(waiting: &Waiting, now: Instant) -> bool {
-    waiting.deadline <= now && !waiting.handle.is_finished()
-}
+    fn remove(&mut self, id: u32) -> Option<Waiting> {
+        let waiting = self.by_id.get_mut(id as usize)?.take()?;
+        self.len -= 1;
+        Some(waiting)
+    }
 
-/// A section task that ended without an outcome: it was aborted.
-fn cancelled(error: tokio::task::JoinError) -> Outcome {
-    Outcome::Failed {
-        error: format!("section task ended early: {error}"),
-        panicked: error.is_panic(),
+    fn take_all(&mut self) -> Vec<Waiting> {
+        self.len = 0;
+        std::mem::take(&mut self.by_id)
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Waiting> {
+        self.by_id.iter().flatten()
     }
 }
 

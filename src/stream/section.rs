@@ -163,6 +163,8 @@ pub(crate) struct SectionEntry {
     /// How a cached section was found; `None` for a section that is not cached.
     pub(crate) cache: Option<CacheLookup>,
     pub(crate) state: SectionState,
+    /// Whether the renderer has met the section's slot (a slot rendered twice is placed once).
+    pub(crate) placed: bool,
     /// The `section` span the producer runs in; its name, outcome and latency are recorded
     /// on it when it settles. `Span::none()` unless `debug` tracing is on for braid.
     pub(crate) span: tracing::Span,
@@ -170,11 +172,12 @@ pub(crate) struct SectionEntry {
 
 /// Where a section's outcome is while the page renders.
 pub(crate) enum SectionState {
-    /// Resolved while it was registered (the producer never waited): no task was spawned.
+    /// Its outcome, not yet taken by the renderer: resolved while it was registered (the
+    /// producer never waited), or delivered by the page's driver.
     Settled(Outcome),
-    /// Running on its own task.
-    Running(tokio::task::JoinHandle<Outcome>),
-    /// The renderer has taken it (placed in the document or waiting on it).
+    /// Its producer runs in the page's driver (`driver.rs`).
+    Running,
+    /// The renderer has taken its outcome, or stopped waiting for it (timed out).
     Taken,
 }
 

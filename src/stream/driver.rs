@@ -1,0 +1,184 @@
+//! The page's one task that runs every section producer still pending after its first poll.
+//!
+//! A section whose producer waits (a query, a slow API) used to get a tokio task of its own:
+//! about 1,900 instructions per section (spawn, schedule, join handle, waker) and one task's
+//! memory per pending section. Instead, a page spawns one **driver** on its first pending
+//! section and hands it every later one; the driver polls them all in one
+//! `FuturesUnordered` (each woken on its own, as a task would be) and, as they settle,
+//! stores their outcomes in the page's registry and wakes the body.
+//!
+//! Why a task and not the body: the body is polled only when hyper can write (a slow reader
+//! holds it) and not at all before `page.render` (a handler awaiting the data its status
+//! depends on). Producers must run meanwhile; the driver runs whatever the body does. The
+//! price is that one page's producers share one task, so CPU-heavy producers of one page
+//! take turns instead of using several cores; I/O waits, the usual case, overlap as before.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::registry::PageShared;
+use super::section::{Outcome, SectionState};
+
+/// A section's producer, wrapped by `section::settle`.
+pub(crate) type Producer = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+/// What the body, the driver and the registering code exchange, under the registry's lock.
+#[derive(Default)]
+pub(crate) struct Mailbox {
+    /// Whether the page's driver was spawned.
+    started: bool,
+    /// Producers registered since the driver last looked.
+    incoming: Vec<(u32, Producer)>,
+    /// Sections the body gave up on (timed out, unplaceable): their producers are dropped.
+    stopped: Vec<u32>,
+    /// Sections settled since the body last looked (their outcome is in the registry).
+    settled: Vec<u32>,
+    driver: Option<Waker>,
+    body: Option<Waker>,
+}
+
+impl Mailbox {
+    /// Hands `producer` to the driver; `true` if the driver must be spawned (the first one).
+    pub(crate) fn hand_over(&mut self, id: u32, producer: Producer) -> bool {
+        self.incoming.push((id, producer));
+        if let Some(driver) = self.driver.take() {
+            driver.wake();
+        }
+        !std::mem::replace(&mut self.started, true)
+    }
+
+    /// Asks the driver to drop section `id`'s producer.
+    pub(crate) fn stop(&mut self, id: u32) {
+        self.stopped.push(id);
+        if let Some(driver) = self.driver.take() {
+            driver.wake();
+        }
+    }
+
+    /// The body's side: the sections settled since it last looked, and its waker for the
+    /// next ones.
+    pub(crate) fn take_settled(&mut self, body: &Waker) -> Vec<u32> {
+        if !self
+            .body
+            .as_ref()
+            .is_some_and(|known| known.will_wake(body))
+        {
+            self.body = Some(body.clone());
+        }
+        std::mem::take(&mut self.settled)
+    }
+
+    /// The producers not yet handed over, to be dropped outside the lock (they may hold the
+    /// page).
+    pub(crate) fn take_incoming(&mut self) -> Vec<(u32, Producer)> {
+        std::mem::take(&mut self.incoming)
+    }
+}
+
+/// The page's driver task: `run(page)` until the page aborts it (`PageShared::cancel_all`).
+pub(crate) struct Driver {
+    page: Arc<PageShared>,
+    running: FuturesUnordered<Running>,
+}
+
+impl Driver {
+    pub(crate) fn new(page: Arc<PageShared>) -> Self {
+        Self {
+            page,
+            running: FuturesUnordered::new(),
+        }
+    }
+
+    /// Takes the new producers and the stop requests, and registers this task's waker.
+    fn collect(&mut self, cx: &Context<'_>) {
+        let (incoming, stopped) = {
+            let mut registry = self.page.lock();
+            let mailbox = &mut registry.mailbox;
+            if !mailbox
+                .driver
+                .as_ref()
+                .is_some_and(|known| known.will_wake(cx.waker()))
+            {
+                mailbox.driver = Some(cx.waker().clone());
+            }
+            (
+                std::mem::take(&mut mailbox.incoming),
+                std::mem::take(&mut mailbox.stopped),
+            )
+        };
+        for (id, producer) in incoming {
+            self.running.push(Running {
+                id,
+                producer: Some(producer),
+            });
+        }
+        if !stopped.is_empty() {
+            for running in self.running.iter_mut() {
+                if stopped.contains(&running.id) {
+                    running.producer = None;
+                }
+            }
+        }
+    }
+
+    /// Stores what settled and wakes the body once. A section the body stopped waiting for
+    /// keeps the state the body gave it.
+    fn deliver(&self, settled: Vec<(u32, Outcome)>) {
+        let mut registry = self.page.lock();
+        for (id, outcome) in settled {
+            let Some(entry) = registry.sections.get_mut(id as usize) else {
+                continue;
+            };
+            if matches!(entry.state, SectionState::Running) {
+                entry.state = SectionState::Settled(outcome);
+                registry.mailbox.settled.push(id);
+            }
+        }
+        if let Some(body) = registry.mailbox.body.take() {
+            body.wake();
+        }
+    }
+}
+
+impl Future for Driver {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.collect(cx);
+        let mut settled = Vec::new();
+        while let Poll::Ready(Some((id, outcome))) = this.running.poll_next_unpin(cx) {
+            settled.extend(outcome.map(|outcome| (id, outcome)));
+        }
+        if !settled.is_empty() {
+            this.deliver(settled);
+        }
+        // Never done on its own: more sections may come (nested ones) until the page ends.
+        Poll::Pending
+    }
+}
+
+/// One producer in the driver; `None` once the body stopped it.
+struct Running {
+    id: u32,
+    producer: Option<Producer>,
+}
+
+impl Future for Running {
+    type Output = (u32, Option<Outcome>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let id = self.id;
+        match &mut self.producer {
+            None => Poll::Ready((id, None)),
+            Some(producer) => producer
+                .as_mut()
+                .poll(cx)
+                .map(|outcome| (id, Some(outcome))),
+        }
+    }
+}
