@@ -100,6 +100,10 @@ pub(crate) fn write_chunk_start(out: &mut String, id: u32, key: &str, foreign: O
     }
 }
 
+/// About the bytes a chunk's framing takes ([`write_chunk_start`], [`write_chunk_end`]),
+/// for reserving room: a hint, not a bound.
+pub(crate) const CHUNK_FRAMING: usize = 112;
+
 /// Closes a chunk, and fills the section's `-end` marker (see [`write_placeholder`]).
 pub(crate) fn write_chunk_end(out: &mut String, id: u32, key: &str, foreign: Option<&str>) {
     match foreign {

@@ -35,12 +35,13 @@ pub(crate) struct SectionTiming {
 }
 
 impl SectionTiming {
-    /// Records how section `id` of `page` settled: on its tracing span (name, outcome,
-    /// latency), as a `debug` event inside it, and in the metrics.
+    /// Records how section `id` of `page` settled, seen at `now`: on its tracing span
+    /// (name, outcome, latency), as a `debug` event inside it, and in the metrics.
     pub(crate) fn record(
         prefix: &str,
         page: &Arc<str>,
         page_start: Instant,
+        now: Instant,
         id: u32,
         entry: &SectionEntry,
         outcome: OutcomeKind,
@@ -49,7 +50,7 @@ impl SectionTiming {
             id,
             name: entry.name.clone(),
             start: entry.registered_at.saturating_duration_since(page_start),
-            end: page_start.elapsed(),
+            end: now.saturating_duration_since(page_start),
             outcome,
             cache: entry.cache,
         };
