@@ -32,7 +32,7 @@ use super::registry::PageShared;
 use super::section::OutcomeKind;
 use super::section::{Outcome, SectionState};
 use super::timeline;
-use super::timing::{self, SectionTiming};
+use super::timing::{self, PageMetrics, SectionTiming};
 
 /// The page's document: what goes in `<head>` (title, stylesheets) and the `<body>` markup with
 /// its slots. braid writes the doctype, `<html>`, the charset and viewport tags, the swap
@@ -107,6 +107,8 @@ struct PageStream {
     /// Sections placed inside raw-text elements: the id, the element's start in `out` when
     /// it was marked, and the wrapper of its text (see `context::text_wrapper`).
     text_slots: Vec<(u32, usize, &'static str)>,
+    /// The page's metric handles, looked up once.
+    metrics: Arc<PageMetrics>,
     /// Kept only for `?debug=timeline`.
     timings: Vec<SectionTiming>,
     shell_at: Duration,
@@ -131,6 +133,8 @@ impl PageStream {
     /// A body whose shell is already written: the sections that are ready now are in it.
     fn new(page: Arc<PageShared>, shell: Shell) -> Self {
         let in_flight = page.engine.stream_in_flight();
+        let prefix = page.engine.config().policy.metric_prefix_name();
+        let metrics = timing::page_metrics(prefix, &page.name);
         let mut stream = Self {
             page,
             documents: Vec::new(),
@@ -144,6 +148,7 @@ impl PageStream {
             tracker: Tracker::default(),
             tracked_to: 0,
             text_slots: Vec::new(),
+            metrics,
             timings: Vec::new(),
             shell_at: Duration::ZERO,
             clock: None,
@@ -190,8 +195,7 @@ impl PageStream {
             out.push_str(&self.out[head_end + protocol::HEAD_END.len()..]);
             self.out = out;
         }
-        let prefix = self.page.engine.config().policy.metric_prefix_name();
-        self.shell_at = timing::record_shell_flush(prefix, &self.page.name, self.page.started);
+        self.shell_at = self.metrics.record_shell_flush(self.page.started);
     }
 
     /// Writes markup from the document stack into `self.out` until it ends, or, in the
@@ -391,8 +395,7 @@ impl PageStream {
         };
         let now = *self.clock.get_or_insert_with(Instant::now);
         let timing = SectionTiming::record(
-            self.page.engine.config().policy.metric_prefix_name(),
-            &self.page.name,
+            &self.metrics,
             self.page.started,
             now,
             id,
@@ -769,8 +772,7 @@ impl Drop for PageStream {
         for id in ids {
             if let Some(entry) = registry.sections.get(id as usize) {
                 SectionTiming::record(
-                    self.page.engine.config().policy.metric_prefix_name(),
-                    &self.page.name,
+                    &self.metrics,
                     self.page.started,
                     now,
                     id,

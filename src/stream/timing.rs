@@ -35,11 +35,11 @@ pub(crate) struct SectionTiming {
 }
 
 impl SectionTiming {
-    /// Records how section `id` of `page` settled, seen at `now`: on its tracing span
-    /// (name, outcome, latency), as a `debug` event inside it, and in the metrics.
+    /// Records how section `id` of the page `metrics` belongs to settled, seen at `now`: on
+    /// its tracing span (name, outcome, latency), as a `debug` event inside it, and in the
+    /// metrics.
     pub(crate) fn record(
-        prefix: &str,
-        page: &Arc<str>,
+        metrics: &PageMetrics,
         page_start: Instant,
         now: Instant,
         id: u32,
@@ -62,7 +62,7 @@ impl SectionTiming {
             span.record("latency_ms", latency * 1e3);
         }
         tracing::debug!(parent: span, "section settled");
-        record_section(prefix, page, &timing.name, outcome, latency);
+        metrics.record_section(&timing.name, outcome, latency);
         timing
     }
 
@@ -81,94 +81,81 @@ struct SectionMetrics {
 /// How many outcomes there are: a section's handles are indexed by `OutcomeKind as usize`.
 const OUTCOMES: usize = OutcomeKind::Cancelled as usize + 1;
 
-/// One page's handles: its shell flush latency, and its sections by name, then outcome
-/// (by name first, so that a settle looks them up with the name it borrows).
-#[derive(Default)]
-struct PageMetrics {
-    shell_flush: Option<Histogram>,
-    sections: FxHashMap<Cow<'static, str>, [Option<SectionMetrics>; OUTCOMES]>,
+/// One page's metric handles (a page is a metric prefix and a route): its shell flush
+/// latency, and its sections by name, then outcome (by name first, so that a settle looks
+/// them up with the name it borrows). A page's body takes its `PageMetrics` once
+/// ([`page_metrics`]), so a settling section costs one hash of its name under this page's
+/// read lock, and the handles are used there, not cloned.
+pub(crate) struct PageMetrics {
+    prefix: String,
+    page: Arc<str>,
+    shell_flush: Histogram,
+    sections: RwLock<FxHashMap<Cow<'static, str>, [Option<SectionMetrics>; OUTCOMES]>>,
 }
 
-/// Handles by metric prefix (`PagePolicy::metric_prefix`) and page. Registering a labelled
-/// metric with the recorder clones its labels into a new key each time, which cost more than
-/// all the rest of a section's bookkeeping; a hit here is three hashes of short strings under
-/// a read lock, and the handles are used there, not cloned. Section names should come from
-/// a fixed set (they are metric labels), so this stays small.
-type Handles = FxHashMap<String, FxHashMap<Arc<str>, PageMetrics>>;
+/// Pages' handles by metric prefix (`PagePolicy::metric_prefix`) and page. Registering a
+/// labelled metric with the recorder clones its labels into a new key each time, which cost
+/// more than all the rest of a section's bookkeeping. Section names should come from a fixed
+/// set (they are metric labels), so this stays small.
+type Handles = FxHashMap<String, FxHashMap<Arc<str>, Arc<PageMetrics>>>;
 static PAGE_METRICS: LazyLock<RwLock<Handles>> = LazyLock::new(RwLock::default);
 
-/// Runs `use_it` on `page`'s metrics, if they are there yet.
-fn with_page<T>(
-    prefix: &str,
-    page: &str,
-    use_it: impl FnOnce(&PageMetrics) -> Option<T>,
-) -> Option<T> {
-    let prefixes = PAGE_METRICS.read().ok()?;
-    use_it(prefixes.get(prefix)?.get(page)?)
-}
-
-/// Runs `change` on `page`'s metrics, made if they are not there yet.
-fn with_page_mut(prefix: &str, page: &Arc<str>, change: impl FnOnce(&mut PageMetrics)) {
+/// The handles of `page` under `prefix`, registered on first use.
+pub(crate) fn page_metrics(prefix: &str, page: &Arc<str>) -> Arc<PageMetrics> {
+    let known = PAGE_METRICS
+        .read()
+        .ok()
+        .and_then(|prefixes| prefixes.get(prefix)?.get(page).cloned());
+    if let Some(metrics) = known {
+        return metrics;
+    }
+    let label = SharedString::from_shared(page.clone());
+    let metrics = Arc::new(PageMetrics {
+        prefix: prefix.to_string(),
+        page: page.clone(),
+        shell_flush: metrics::histogram!(format!("{prefix}_shell_flush_seconds"), "page" => label),
+        sections: RwLock::default(),
+    });
     if let Ok(mut prefixes) = PAGE_METRICS.write() {
         let pages = prefixes.entry(prefix.to_string()).or_default();
-        change(pages.entry(page.clone()).or_default());
+        return pages.entry(page.clone()).or_insert(metrics).clone();
     }
+    metrics
 }
 
-/// Counts a settled section and records its latency in seconds.
-fn record_section(
-    prefix: &str,
-    page: &Arc<str>,
-    section: &str,
-    outcome: OutcomeKind,
-    latency: f64,
-) {
-    let index = outcome as usize;
-    let recorded = with_page(prefix, page, |metrics| {
-        let handles = metrics.sections.get(section)?[index].as_ref()?;
+impl PageMetrics {
+    /// Records how long the shell took to be ready, from the request's start.
+    pub(crate) fn record_shell_flush(&self, page_start: Instant) -> Duration {
+        let elapsed = page_start.elapsed();
+        self.shell_flush.record(elapsed.as_secs_f64());
+        elapsed
+    }
+
+    /// Counts a settled section and records its latency in seconds.
+    fn record_section(&self, section: &str, outcome: OutcomeKind, latency: f64) {
+        let index = outcome as usize;
+        if let Ok(sections) = self.sections.read()
+            && let Some(handles) = sections.get(section).and_then(|by| by[index].as_ref())
+        {
+            handles.count.increment(1);
+            handles.latency.record(latency);
+            return;
+        }
+        let labels = vec![
+            Label::new("page", SharedString::from_shared(self.page.clone())),
+            Label::new("section", SharedString::from_owned(section.to_string())),
+            Label::new("outcome", SharedString::const_str(outcome.as_str())),
+        ];
+        let prefix = &self.prefix;
+        let handles = SectionMetrics {
+            count: metrics::counter!(format!("{prefix}_sections_total"), labels.clone()),
+            latency: metrics::histogram!(format!("{prefix}_section_duration_seconds"), labels),
+        };
         handles.count.increment(1);
         handles.latency.record(latency);
-        Some(())
-    });
-    if recorded.is_some() {
-        return;
+        if let Ok(mut sections) = self.sections.write() {
+            let by_outcome = sections.entry(Cow::Owned(section.to_string())).or_default();
+            by_outcome[index] = Some(handles);
+        }
     }
-    let labels = vec![
-        Label::new("page", SharedString::from_shared(page.clone())),
-        Label::new("section", SharedString::from_owned(section.to_string())),
-        Label::new("outcome", SharedString::const_str(outcome.as_str())),
-    ];
-    let handles = SectionMetrics {
-        count: metrics::counter!(format!("{prefix}_sections_total"), labels.clone()),
-        latency: metrics::histogram!(format!("{prefix}_section_duration_seconds"), labels),
-    };
-    handles.count.increment(1);
-    handles.latency.record(latency);
-    with_page_mut(prefix, page, |metrics| {
-        let by_outcome = metrics
-            .sections
-            .entry(Cow::Owned(section.to_string()))
-            .or_default();
-        by_outcome[index] = Some(handles);
-    });
-}
-
-/// Records how long the shell took to be ready, from the request's start.
-pub(crate) fn record_shell_flush(prefix: &str, page: &Arc<str>, page_start: Instant) -> Duration {
-    let elapsed = page_start.elapsed();
-    let seconds = elapsed.as_secs_f64();
-    let recorded = with_page(prefix, page, |metrics| {
-        metrics.shell_flush.as_ref()?.record(seconds);
-        Some(())
-    });
-    if recorded.is_none() {
-        let label = SharedString::from_shared(page.clone());
-        let histogram =
-            metrics::histogram!(format!("{prefix}_shell_flush_seconds"), "page" => label);
-        histogram.record(seconds);
-        with_page_mut(prefix, page, |metrics| {
-            metrics.shell_flush = Some(histogram)
-        });
-    }
-    elapsed
 }
