@@ -1021,6 +1021,48 @@ async fn producers_run_before_render_and_while_the_body_is_not_read() {
     );
 }
 
+/// One page's producers share a task, so a panic there must stay in its section: a
+/// timed-out producer whose drop panics does not stop its siblings, which arrive at their
+/// time.
+#[tokio::test(start_paused = true)]
+async fn a_producer_that_panics_when_dropped_does_not_stop_its_siblings() {
+    struct PanicsWhenDropped;
+    impl Drop for PanicsWhenDropped {
+        fn drop(&mut self) {
+            panic!("dropped");
+        }
+    }
+    let engine = Engine::default();
+    let page = Page::new(&engine, Mode::OutOfOrder);
+    let stuck = page
+        .section(html! { "…" }, async {
+            let _guard = PanicsWhenDropped;
+            std::future::pending::<()>().await;
+            Ok::<_, Infallible>(html! {})
+        })
+        .timeout(ms(100));
+    let sibling = page.section(html! { "…" }, async {
+        sleep(ms(300)).await;
+        Ok::<_, Infallible>(html! { p { "sibling-arrived" } })
+    });
+    let response = page.render(Shell {
+        head: html! {},
+        body: html! { (stuck) (sibling) },
+    });
+    let started = tokio::time::Instant::now();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let document = String::from_utf8_lossy(&bytes);
+    assert!(document.contains("braid-timeout"), "{document}");
+    assert!(document.contains("sibling-arrived"), "{document}");
+    assert_eq!(
+        started.elapsed(),
+        ms(300),
+        "the sibling came at its own time"
+    );
+}
+
 /// One timer serves the whole page: sections placed later with shorter timeouts still time
 /// out at their own time, each in its own chunk, out of order, on the paused clock. A
 /// section that never settles at 3 s, one at 1 s, and one that renders at 2 s arrive at

@@ -9,11 +9,17 @@
 //!
 //! Why a task and not the body: the body is polled only when hyper can write (a slow reader
 //! holds it) and not at all before `page.render` (a handler awaiting the data its status
-//! depends on). Producers must run meanwhile; the driver runs whatever the body does. The
-//! price is that one page's producers share one task, so CPU-heavy producers of one page
-//! take turns instead of using several cores; I/O waits, the usual case, overlap as before.
+//! depends on). Producers must run meanwhile; the driver runs whatever the body does.
+//!
+//! The price: one page's producers share one task. I/O waits, the usual case, overlap as
+//! before, but CPU-heavy producers of one page take turns instead of using several cores,
+//! and a producer that blocks its thread (a long computation, a blocking call) holds up
+//! the page's other sections too, which then time out: such work belongs in
+//! `tokio::task::spawn_blocking`. A panic stays in its section: polling and dropping each
+//! producer are caught, as a task's `JoinHandle` caught them.
 
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -21,7 +27,7 @@ use std::task::{Context, Poll, Waker};
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::registry::PageShared;
-use super::section::{Outcome, SectionState};
+use super::section::{Outcome, SectionState, panic_message};
 
 /// A section's producer, wrapped by `section::settle`.
 pub(crate) type Producer = Pin<Box<dyn Future<Output = Outcome> + Send>>;
@@ -42,13 +48,19 @@ pub(crate) struct Mailbox {
 }
 
 impl Mailbox {
-    /// Hands `producer` to the driver; `true` if the driver must be spawned (the first one).
-    pub(crate) fn hand_over(&mut self, id: u32, producer: Producer) -> bool {
+    /// Whether the page's driver was spawned.
+    pub(crate) fn started(&self) -> bool {
+        self.started
+    }
+
+    /// Hands `producer` to the driver, which the caller has spawned if [`Mailbox::started`]
+    /// said it was not.
+    pub(crate) fn hand_over(&mut self, id: u32, producer: Producer) {
+        self.started = true;
         self.incoming.push((id, producer));
         if let Some(driver) = self.driver.take() {
             driver.wake();
         }
-        !std::mem::replace(&mut self.started, true)
     }
 
     /// Asks the driver to drop section `id`'s producer.
@@ -79,7 +91,7 @@ impl Mailbox {
     }
 }
 
-/// The page's driver task: `run(page)` until the page aborts it (`PageShared::cancel_all`).
+/// The page's driver task: runs until the page aborts it (`PageShared::cancel_all`).
 pub(crate) struct Driver {
     page: Arc<PageShared>,
     running: FuturesUnordered<Running>,
@@ -117,9 +129,13 @@ impl Driver {
             });
         }
         if !stopped.is_empty() {
-            for running in self.running.iter_mut() {
+            // Rebuilt without them: an entry whose producer is gone would never be woken
+            // to leave the set. Stops are rare (timeouts); the others get one spurious poll.
+            for running in std::mem::take(&mut self.running) {
                 if stopped.contains(&running.id) {
-                    running.producer = None;
+                    drop_caught(running.producer);
+                } else {
+                    self.running.push(running);
                 }
             }
         }
@@ -162,7 +178,7 @@ impl Future for Driver {
     }
 }
 
-/// One producer in the driver; `None` once the body stopped it.
+/// One producer in the driver; `None` once it has settled.
 struct Running {
     id: u32,
     producer: Option<Producer>,
@@ -171,14 +187,29 @@ struct Running {
 impl Future for Running {
     type Output = (u32, Option<Outcome>);
 
+    /// The producer's outcome; a panic that escapes `section::settle` (a future's `Drop`,
+    /// the fragment check) is its section's failure, not the driver's.
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let id = self.id;
-        match &mut self.producer {
-            None => Poll::Ready((id, None)),
-            Some(producer) => producer
-                .as_mut()
-                .poll(cx)
-                .map(|outcome| (id, Some(outcome))),
-        }
+        let Some(producer) = self.producer.as_mut() else {
+            return Poll::Ready((id, None));
+        };
+        let outcome = match catch_unwind(AssertUnwindSafe(|| producer.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(outcome)) => outcome,
+            Err(panic) => Outcome::Failed {
+                error: panic_message(&*panic),
+                panicked: true,
+            },
+        };
+        drop_caught(self.producer.take());
+        Poll::Ready((id, Some(outcome)))
+    }
+}
+
+/// Drops a producer, a panic in its `Drop` caught (and logged): it must not end the driver.
+fn drop_caught(producer: Option<Producer>) {
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(move || drop(producer))) {
+        tracing::error!(error = %panic_message(&*panic), "a section's producer panicked when dropped");
     }
 }

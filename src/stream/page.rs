@@ -146,7 +146,8 @@ impl Page {
     ///
     /// # Panics
     ///
-    /// Outside a Tokio runtime, when the producer is not complete at once (it is spawned).
+    /// Outside a Tokio runtime, when the producer is not complete at once and it is the
+    /// page's first such producer (the page's producer task is spawned).
     pub fn section<F, E>(&self, fallback: Markup, producer: F) -> Slot
     where
         F: Future<Output = Result<Markup, E>> + Send + 'static,
@@ -254,7 +255,8 @@ impl Scope {
     /// # Panics
     ///
     /// Outside a Tokio runtime, when the entry must be produced or refreshed (that is
-    /// spawned).
+    /// spawned), or the section waits for a production and is the page's first pending
+    /// section (the page's producer task is spawned).
     pub fn cached_section<K: CacheKey>(
         &self,
         section: &CachedSection<K>,

@@ -33,8 +33,9 @@ pub(crate) struct PageShared {
     /// Set by the server when the client shut its sending side: the body then sends
     /// heartbeats while it waits (see `liveness`).
     pub(crate) read_closed: Option<ReadClosed>,
-    /// A std mutex: nothing is awaited while it is held and every critical section is a
-    /// push or a field update, so an async mutex would only add cost.
+    /// A std mutex: nothing is awaited while it is held and every critical section is
+    /// short (a push, a field update, waking a tokio task, spawning the driver, settling
+    /// one section's metrics and view), so an async mutex would only add cost.
     registry: Mutex<Registry>,
 }
 
@@ -87,10 +88,12 @@ impl Registry {
         if self.closed {
             return Err(producer);
         }
-        if self.mailbox.hand_over(id, producer) {
+        // Spawned first: outside a runtime this panics before the mailbox changes.
+        if !self.mailbox.started() {
             let driver = tokio::spawn(Driver::new(page.clone()));
             self.tasks.push(driver.abort_handle());
         }
+        self.mailbox.hand_over(id, producer);
         Ok(())
     }
 }

@@ -50,7 +50,11 @@ impl SectionTiming {
             id,
             name: entry.name.clone(),
             start: entry.registered_at.saturating_duration_since(page_start),
-            end: now.saturating_duration_since(page_start),
+            // A section registered after the poll's clock read (nested, in this poll)
+            // settles no earlier than it started.
+            end: now
+                .max(entry.registered_at)
+                .saturating_duration_since(page_start),
             outcome,
             cache: entry.cache,
         };
