@@ -5,7 +5,8 @@
 //! memory per pending section. Instead, a page spawns one **driver** on its first pending
 //! section and hands it every later one; the driver polls them all in one
 //! `FuturesUnordered` (each woken on its own, as a task would be) and, as they settle,
-//! stores their outcomes in the page's registry and wakes the body.
+//! stores their outcomes in the page's registry and wakes the body. It ends when it has
+//! nothing left to run; a producer pending later (a nested section) spawns the next one.
 //!
 //! Why a task and not the body: the body is polled only when hyper can write (a slow reader
 //! holds it) and not at all before `page.render` (a handler awaiting the data its status
@@ -35,7 +36,7 @@ pub(crate) type Producer = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 /// What the body, the driver and the registering code exchange, under the registry's lock.
 #[derive(Default)]
 pub(crate) struct Mailbox {
-    /// Whether the page's driver was spawned.
+    /// Whether the page's driver is running (spawned, not yet ended for want of work).
     started: bool,
     /// Producers registered since the driver last looked.
     incoming: Vec<(u32, Producer)>,
@@ -48,7 +49,7 @@ pub(crate) struct Mailbox {
 }
 
 impl Mailbox {
-    /// Whether the page's driver was spawned.
+    /// Whether the page's driver is running (spawned, not yet ended for want of work).
     pub(crate) fn started(&self) -> bool {
         self.started
     }
@@ -95,6 +96,8 @@ impl Mailbox {
 pub(crate) struct Driver {
     page: Arc<PageShared>,
     running: FuturesUnordered<Running>,
+    /// Whether the first poll, which only yields, is behind it.
+    yielded: bool,
 }
 
 impl Driver {
@@ -102,6 +105,7 @@ impl Driver {
         Self {
             page,
             running: FuturesUnordered::new(),
+            yielded: false,
         }
     }
 
@@ -141,10 +145,19 @@ impl Driver {
         }
     }
 
-    /// Stores what settled and wakes the body once. A section the body stopped waiting for
-    /// keeps the state the body gave it.
-    fn deliver(&self, settled: Vec<(u32, Outcome)>) {
+    /// Stores what settled and wakes the body once (a section the body stopped waiting for
+    /// keeps the state the body gave it); then, if nothing runs and nothing came in, marks
+    /// the driver ended and returns `true`: the next pending producer spawns a new one.
+    fn deliver(&self, settled: Vec<(u32, Outcome)>) -> bool {
         let mut registry = self.page.lock();
+        let idle = self.running.is_empty() && registry.mailbox.incoming.is_empty();
+        if idle {
+            registry.mailbox.started = false;
+            registry.mailbox.driver = None;
+        }
+        if settled.is_empty() {
+            return idle;
+        }
         for (id, outcome) in settled {
             let Some(entry) = registry.sections.get_mut(id as usize) else {
                 continue;
@@ -157,6 +170,7 @@ impl Driver {
         if let Some(body) = registry.mailbox.body.take() {
             body.wake();
         }
+        idle
     }
 }
 
@@ -165,15 +179,31 @@ impl Future for Driver {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        // Every producer was polled once when it was registered, so nothing is lost by
+        // letting the tasks already queued (other requests) go first: spawned from a
+        // worker, the driver would run next (tokio's LIFO slot), ahead of them, and under
+        // a burst their first bytes came later (p50 +60 µs at 256 connections).
+        if !std::mem::replace(&mut this.yielded, true) {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         this.collect(cx);
         let mut settled = Vec::new();
         while let Poll::Ready(Some((id, outcome))) = this.running.poll_next_unpin(cx) {
             settled.extend(outcome.map(|outcome| (id, outcome)));
         }
-        if !settled.is_empty() {
-            this.deliver(settled);
+        // Done when the last producer settled: an idle driver would wait for the page's end
+        // to be aborted, one more task to schedule then, in the burst of finishing pages.
+        // The lock orders this against `Registry::hand_over`: a producer handed over after
+        // it spawns the next driver.
+        let idle = this.running.is_empty();
+        if (idle || !settled.is_empty()) && this.deliver(settled) {
+            return Poll::Ready(());
         }
-        // Never done on its own: more sections may come (nested ones) until the page ends.
+        if idle {
+            // Something came in after `collect`: take it now.
+            cx.waker().wake_by_ref();
+        }
         Poll::Pending
     }
 }
