@@ -1,12 +1,13 @@
-//! The page's one task that runs every section producer still pending after its first poll.
+//! The page's task that runs every section producer still pending after its first poll.
 //!
 //! A section whose producer waits (a query, a slow API) used to get a tokio task of its own:
 //! about 1,900 instructions per section (spawn, schedule, join handle, waker) and one task's
-//! memory per pending section. Instead, a page spawns one **driver** on its first pending
-//! section and hands it every later one; the driver polls them all in one
-//! `FuturesUnordered` (each woken on its own, as a task would be) and, as they settle,
-//! stores their outcomes in the page's registry and wakes the body. It ends when it has
-//! nothing left to run; a producer pending later (a nested section) spawns the next one.
+//! memory per pending section. Instead, a page spawns a **driver** when a section is
+//! pending and none runs, and hands it every pending producer; the driver polls them all
+//! in one `FuturesUnordered` (each woken on its own, as a task would be) and, as they
+//! settle, stores their outcomes in the page's registry and wakes the body. It ends when
+//! it has nothing left to run; a producer pending later (a nested section) spawns the next
+//! one. Usually a page has one driver for its whole life.
 //!
 //! Why a task and not the body: the body is polled only when hyper can write (a slow reader
 //! holds it) and not at all before `page.render` (a handler awaiting the data its status
@@ -92,7 +93,8 @@ impl Mailbox {
     }
 }
 
-/// The page's driver task: runs until the page aborts it (`PageShared::cancel_all`).
+/// The page's driver task: runs until nothing is left to run, or the page aborts it
+/// (`PageShared::cancel_all`).
 pub(crate) struct Driver {
     page: Arc<PageShared>,
     running: FuturesUnordered<Running>,

@@ -73,8 +73,8 @@ impl Registry {
         Some(handle)
     }
 
-    /// Hands section `id`'s pending producer to the page's driver, spawning the driver for
-    /// the page's first one; gives the producer back if the page is already gone.
+    /// Hands section `id`'s pending producer to the page's driver, spawning a driver when
+    /// none is running; gives the producer back if the page is already gone.
     ///
     /// # Panics
     ///
@@ -91,6 +91,8 @@ impl Registry {
         // Spawned first: outside a runtime this panics before the mailbox changes.
         if !self.mailbox.started() {
             let driver = tokio::spawn(Driver::new(page.clone()));
+            // An ended driver's handle would keep its task's memory until the page ends.
+            self.tasks.retain(|task| !task.is_finished());
             self.tasks.push(driver.abort_handle());
         }
         self.mailbox.hand_over(id, producer);
