@@ -24,73 +24,37 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
-use super::registry::PageShared;
+use super::mailbox::Producer;
+use super::registry::{PageShared, Registry};
 use super::section::{Outcome, SectionState, panic_message};
 
-/// A section's producer, wrapped by `section::settle`.
-pub(crate) type Producer = Pin<Box<dyn Future<Output = Outcome> + Send>>;
-
-/// What the body, the driver and the registering code exchange, under the registry's lock.
-#[derive(Default)]
-pub(crate) struct Mailbox {
-    /// Whether the page's driver is running (spawned, not yet ended for want of work).
-    started: bool,
-    /// Producers registered since the driver last looked.
-    incoming: Vec<(u32, Producer)>,
-    /// Sections the body gave up on (timed out, unplaceable): their producers are dropped.
-    stopped: Vec<u32>,
-    /// Sections settled since the body last looked (their outcome is in the registry).
-    settled: Vec<u32>,
-    driver: Option<Waker>,
-    body: Option<Waker>,
-}
-
-impl Mailbox {
-    /// Whether the page's driver is running (spawned, not yet ended for want of work).
-    pub(crate) fn started(&self) -> bool {
-        self.started
+/// Hands section `id`'s pending producer to `page`'s driver, spawning a driver when none
+/// is running; gives the producer back if the page is already gone. `registry` is
+/// `page`'s, locked by the caller.
+///
+/// # Panics
+///
+/// Outside a Tokio runtime, when a driver must be spawned.
+pub(crate) fn hand_over(
+    page: &Arc<PageShared>,
+    registry: &mut Registry,
+    id: u32,
+    producer: Producer,
+) -> Result<(), Producer> {
+    if registry.is_closed() {
+        return Err(producer);
     }
-
-    /// Hands `producer` to the driver, which the caller has spawned if [`Mailbox::started`]
-    /// said it was not.
-    pub(crate) fn hand_over(&mut self, id: u32, producer: Producer) {
-        self.started = true;
-        self.incoming.push((id, producer));
-        if let Some(driver) = self.driver.take() {
-            driver.wake();
-        }
+    // Spawned first: outside a runtime this panics before the mailbox changes.
+    if !registry.mailbox.started() {
+        let driver = tokio::spawn(Driver::new(page.clone()));
+        registry.keep_task(driver.abort_handle());
     }
-
-    /// Asks the driver to drop section `id`'s producer.
-    pub(crate) fn stop(&mut self, id: u32) {
-        self.stopped.push(id);
-        if let Some(driver) = self.driver.take() {
-            driver.wake();
-        }
-    }
-
-    /// The body's side: the sections settled since it last looked, and its waker for the
-    /// next ones.
-    pub(crate) fn take_settled(&mut self, body: &Waker) -> Vec<u32> {
-        if !self
-            .body
-            .as_ref()
-            .is_some_and(|known| known.will_wake(body))
-        {
-            self.body = Some(body.clone());
-        }
-        std::mem::take(&mut self.settled)
-    }
-
-    /// The producers not yet handed over, to be dropped outside the lock (they may hold the
-    /// page).
-    pub(crate) fn take_incoming(&mut self) -> Vec<(u32, Producer)> {
-        std::mem::take(&mut self.incoming)
-    }
+    registry.mailbox.hand_over(id, producer);
+    Ok(())
 }
 
 /// The page's driver task: runs until nothing is left to run, or the page aborts it
@@ -98,8 +62,6 @@ impl Mailbox {
 pub(crate) struct Driver {
     page: Arc<PageShared>,
     running: FuturesUnordered<Running>,
-    /// Whether the first poll, which only yields, is behind it.
-    yielded: bool,
 }
 
 impl Driver {
@@ -107,27 +69,12 @@ impl Driver {
         Self {
             page,
             running: FuturesUnordered::new(),
-            yielded: false,
         }
     }
 
     /// Takes the new producers and the stop requests, and registers this task's waker.
     fn collect(&mut self, cx: &Context<'_>) {
-        let (incoming, stopped) = {
-            let mut registry = self.page.lock();
-            let mailbox = &mut registry.mailbox;
-            if !mailbox
-                .driver
-                .as_ref()
-                .is_some_and(|known| known.will_wake(cx.waker()))
-            {
-                mailbox.driver = Some(cx.waker().clone());
-            }
-            (
-                std::mem::take(&mut mailbox.incoming),
-                std::mem::take(&mut mailbox.stopped),
-            )
-        };
+        let (incoming, stopped) = self.page.lock().mailbox.collect(cx.waker());
         for (id, producer) in incoming {
             self.running.push(Running {
                 id,
@@ -152,11 +99,7 @@ impl Driver {
     /// the driver ended and returns `true`: the next pending producer spawns a new one.
     fn deliver(&self, settled: Vec<(u32, Outcome)>) -> bool {
         let mut registry = self.page.lock();
-        let idle = self.running.is_empty() && registry.mailbox.incoming.is_empty();
-        if idle {
-            registry.mailbox.started = false;
-            registry.mailbox.driver = None;
-        }
+        let idle = self.running.is_empty() && registry.mailbox.end_if_idle();
         if settled.is_empty() {
             return idle;
         }
@@ -166,12 +109,10 @@ impl Driver {
             };
             if matches!(entry.state, SectionState::Running) {
                 entry.state = SectionState::Settled(outcome);
-                registry.mailbox.settled.push(id);
+                registry.mailbox.settled(id);
             }
         }
-        if let Some(body) = registry.mailbox.body.take() {
-            body.wake();
-        }
+        registry.mailbox.wake_body();
         idle
     }
 }
@@ -181,14 +122,6 @@ impl Future for Driver {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        // Every producer was polled once when it was registered, so nothing is lost by
-        // letting the tasks already queued (other requests) go first: spawned from a
-        // worker, the driver would run next (tokio's LIFO slot), ahead of them, and under
-        // a burst their first bytes came later (p50 +60 µs at 256 connections).
-        if !std::mem::replace(&mut this.yielded, true) {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
         this.collect(cx);
         let mut settled = Vec::new();
         while let Poll::Ready(Some((id, outcome))) = this.running.poll_next_unpin(cx) {

@@ -20,6 +20,7 @@ mod driver;
 mod engine;
 mod fragment;
 mod liveness;
+mod mailbox;
 mod mode;
 mod page;
 mod policy;

@@ -15,9 +15,10 @@ use maud::{Markup, Render};
 use tracing::Instrument;
 
 use super::cache::{CacheKey, CacheLookup, CachedSection, Found};
-use super::driver::Producer;
+use super::driver;
 use super::engine::Engine;
 use super::liveness::ReadClosed;
+use super::mailbox::Producer;
 use super::mode::{Mode, UnknownMode};
 use super::policy::PagePolicy;
 use super::registry::{PageShared, poll_once};
@@ -320,7 +321,7 @@ impl Scope {
         let id = registry.sections.len() as u32;
         let (state, refused) = match settled {
             Poll::Ready(outcome) => (SectionState::Settled(outcome), None),
-            Poll::Pending => match registry.hand_over(&self.shared, id, task) {
+            Poll::Pending => match driver::hand_over(&self.shared, &mut registry, id, task) {
                 Ok(()) => (SectionState::Running, None),
                 Err(task) => (SectionState::Settled(Outcome::Cancelled), Some(task)),
             },

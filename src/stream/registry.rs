@@ -10,9 +10,9 @@ use tokio::time::Instant;
 use http::Uri;
 use tokio::task::{AbortHandle, JoinHandle};
 
-use super::driver::{Driver, Mailbox, Producer};
 use super::engine::Engine;
 use super::liveness::ReadClosed;
+use super::mailbox::Mailbox;
 use super::mode::Mode;
 use super::protocol::SlotMarker;
 use super::section::SectionEntry;
@@ -69,34 +69,20 @@ impl Registry {
             return None;
         }
         let handle = tokio::spawn(task);
-        self.tasks.push(handle.abort_handle());
+        self.keep_task(handle.abort_handle());
         Some(handle)
     }
 
-    /// Hands section `id`'s pending producer to the page's driver, spawning a driver when
-    /// none is running; gives the producer back if the page is already gone.
-    ///
-    /// # Panics
-    ///
-    /// Outside a Tokio runtime, when the driver must be spawned.
-    pub(crate) fn hand_over(
-        &mut self,
-        page: &Arc<PageShared>,
-        id: u32,
-        producer: Producer,
-    ) -> Result<(), Producer> {
-        if self.closed {
-            return Err(producer);
-        }
-        // Spawned first: outside a runtime this panics before the mailbox changes.
-        if !self.mailbox.started() {
-            let driver = tokio::spawn(Driver::new(page.clone()));
-            // An ended driver's handle would keep its task's memory until the page ends.
-            self.tasks.retain(|task| !task.is_finished());
-            self.tasks.push(driver.abort_handle());
-        }
-        self.mailbox.hand_over(id, producer);
-        Ok(())
+    /// Whether the page is gone: it takes no new tasks.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Keeps `task`'s handle, to abort it with the page. An ended task's handle would keep
+    /// its memory until the page ends: those are dropped now.
+    pub(crate) fn keep_task(&mut self, task: AbortHandle) {
+        self.tasks.retain(|task| !task.is_finished());
+        self.tasks.push(task);
     }
 }
 

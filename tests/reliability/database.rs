@@ -187,7 +187,7 @@ async fn a_database_out_of_reach_is_a_503_with_retry_after() {
     let line = failed[0];
     assert!(
         line.contains("ERROR") && line.contains("request{method=GET uri=/dashboard"),
-        "logged inside the request's span: {line}"
+        "logged inside the request's span: {line}\n---\n{text}"
     );
     assert!(
         line.contains("status=503") && line.contains("error=session store: "),
