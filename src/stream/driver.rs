@@ -129,8 +129,8 @@ impl Future for Driver {
         }
         // Done when the last producer settled: an idle driver would wait for the page's end
         // to be aborted, one more task to schedule then, in the burst of finishing pages.
-        // The lock orders this against `Registry::hand_over`: a producer handed over after
-        // it spawns the next driver.
+        // The lock orders this against `hand_over`: a producer handed over after it spawns
+        // the next driver.
         let idle = this.running.is_empty();
         if (idle || !settled.is_empty()) && this.deliver(settled) {
             return Poll::Ready(());

@@ -6,6 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Waker;
 
+use futures::task::AtomicWaker;
+
 use super::section::Outcome;
 
 /// A section's producer, wrapped by `section::settle`.
@@ -22,8 +24,8 @@ pub(crate) struct Mailbox {
     stopped: Vec<u32>,
     /// Sections settled since the body last looked (their outcome is in the registry).
     settled: Vec<u32>,
-    driver: Option<Waker>,
-    body: Option<Waker>,
+    driver: AtomicWaker,
+    body: AtomicWaker,
 }
 
 impl Mailbox {
@@ -37,29 +39,19 @@ impl Mailbox {
     pub(crate) fn hand_over(&mut self, id: u32, producer: Producer) {
         self.started = true;
         self.incoming.push((id, producer));
-        if let Some(driver) = self.driver.take() {
-            driver.wake();
-        }
+        self.driver.wake();
     }
 
     /// Asks the driver to drop section `id`'s producer.
     pub(crate) fn stop(&mut self, id: u32) {
         self.stopped.push(id);
-        if let Some(driver) = self.driver.take() {
-            driver.wake();
-        }
+        self.driver.wake();
     }
 
     /// The body's side: the sections settled since it last looked, and its waker for the
     /// next ones.
     pub(crate) fn take_settled(&mut self, body: &Waker) -> Vec<u32> {
-        if !self
-            .body
-            .as_ref()
-            .is_some_and(|known| known.will_wake(body))
-        {
-            self.body = Some(body.clone());
-        }
+        self.body.register(body);
         std::mem::take(&mut self.settled)
     }
 
@@ -72,13 +64,7 @@ impl Mailbox {
     /// The driver's side: the new producers and the stop requests, and its waker for the
     /// next ones.
     pub(crate) fn collect(&mut self, driver: &Waker) -> (Vec<(u32, Producer)>, Vec<u32>) {
-        if !self
-            .driver
-            .as_ref()
-            .is_some_and(|known| known.will_wake(driver))
-        {
-            self.driver = Some(driver.clone());
-        }
+        self.driver.register(driver);
         (
             std::mem::take(&mut self.incoming),
             std::mem::take(&mut self.stopped),
@@ -92,7 +78,7 @@ impl Mailbox {
             return false;
         }
         self.started = false;
-        self.driver = None;
+        self.driver.take();
         true
     }
 
@@ -102,9 +88,7 @@ impl Mailbox {
     }
 
     /// Wakes the body, if it waits.
-    pub(crate) fn wake_body(&mut self) {
-        if let Some(body) = self.body.take() {
-            body.wake();
-        }
+    pub(crate) fn wake_body(&self) {
+        self.body.wake();
     }
 }

@@ -30,7 +30,7 @@ use super::mode::Mode;
 use super::protocol;
 use super::registry::PageShared;
 use super::section::OutcomeKind;
-use super::section::{Outcome, SectionState};
+use super::section::{Outcome, SectionEntry, SectionState};
 use super::timeline;
 use super::timing::{self, PageMetrics, SectionTiming};
 
@@ -343,10 +343,9 @@ impl PageStream {
             );
             return Placement::Missing;
         }
-        let outcome = match std::mem::replace(&mut entry.state, SectionState::Taken) {
-            SectionState::Settled(outcome) => outcome,
-            SectionState::Running => {
-                entry.state = SectionState::Running;
+        let outcome = match entry.take_outcome() {
+            Some(outcome) => outcome,
+            None if matches!(entry.state, SectionState::Running) => {
                 let deadline = (entry.registered_at + entry.timeout)
                     .min(self.page.started + self.page.engine.config().page_deadline);
                 let fallback = std::mem::take(&mut entry.fallback);
@@ -357,23 +356,10 @@ impl PageStream {
                     waiting: Waiting::new(id, deadline),
                 };
             }
-            SectionState::Taken => return Placement::Missing,
+            None => return Placement::Missing,
         };
         drop(registry);
         Placement::Ready(self.settle(id, outcome, context::Context::Flow))
-    }
-
-    /// Section `id`'s outcome, if its producer has settled: taken out of the registry.
-    fn take_outcome(&self, id: u32) -> Option<Outcome> {
-        let mut registry = self.page.lock();
-        let entry = registry.sections.get_mut(id as usize)?;
-        match std::mem::replace(&mut entry.state, SectionState::Taken) {
-            SectionState::Settled(outcome) => Some(outcome),
-            other => {
-                entry.state = other;
-                None
-            }
-        }
     }
 
     /// Stops waiting for section `id`: its producer is dropped by the driver, and an outcome
@@ -454,12 +440,11 @@ impl PageStream {
             let Some(entry) = registry.sections.get_mut(id as usize) else {
                 continue;
             };
-            if !self.pending.contains(id) || !matches!(entry.state, SectionState::Settled(_)) {
+            if !self.pending.contains(id) {
                 continue;
             }
-            let taken = std::mem::replace(&mut entry.state, SectionState::Taken);
-            if let (SectionState::Settled(outcome), Some(waiting)) =
-                (taken, self.pending.remove(id))
+            if let Some(outcome) = entry.take_outcome()
+                && let Some(waiting) = self.pending.remove(id)
             {
                 arrived.push((waiting, outcome));
             }
@@ -577,10 +562,17 @@ impl PageStream {
             self.stop(waiting.id);
             return Some((waiting.id, Outcome::TimedOut));
         }
-        // Registers this body's waker with the driver; the ids are not needed: only the
-        // section paused at is waited for.
-        self.page.lock().mailbox.take_settled(cx.waker());
-        match self.take_outcome(waiting.id) {
+        let outcome = {
+            let mut registry = self.page.lock();
+            // Registers this body's waker with the driver; the ids are not needed: only the
+            // section paused at is waited for.
+            registry.mailbox.take_settled(cx.waker());
+            registry
+                .sections
+                .get_mut(waiting.id as usize)
+                .and_then(SectionEntry::take_outcome)
+        };
+        match outcome {
             Some(outcome) => Some((waiting.id, outcome)),
             None => {
                 self.paused_at = Some(waiting);

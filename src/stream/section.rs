@@ -182,6 +182,18 @@ pub(crate) enum SectionState {
 }
 
 impl SectionEntry {
+    /// The outcome, if the section has settled and the renderer has not taken it yet; the
+    /// section is then `Taken`.
+    pub(crate) fn take_outcome(&mut self) -> Option<Outcome> {
+        if !matches!(self.state, SectionState::Settled(_)) {
+            return None;
+        }
+        match std::mem::replace(&mut self.state, SectionState::Taken) {
+            SectionState::Settled(outcome) => Some(outcome),
+            SectionState::Running | SectionState::Taken => None,
+        }
+    }
+
     /// The HTML that replaces the fallback. A failure is logged here with a fresh [`ErrorId`],
     /// which is all the reader sees of it. The default views take the element that shows
     /// where the section stands (`context`); a page's own views are its to fit.
